@@ -1,0 +1,191 @@
+"""Dependency-graph checks: circular dependencies and references to names that do not exist.
+
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-dependency-error
+https://aws.amazon.com/blogs/infrastructure-and-automation/handling-circular-dependency-errors-in-aws-cloudformation/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from preflight.checks.base import Check, Context, Rule
+from preflight.findings import Finding
+from preflight.model.graph import Edge
+
+RULES = (
+    Rule("PF1001", "circular-dependency", "Resources depend on each other in a cycle", "circular-dependency", "error"),
+    Rule("PF1002", "unresolved-reference", "A reference to a resource or parameter that does not exist",
+         "template-structure", "error"),
+    Rule("PF1003", "undefined-condition", "A condition that is used but not defined", "template-structure", "error"),
+)
+
+_SG_RULE_PROPS = ("SecurityGroupIngress", "SecurityGroupEgress")
+
+
+def check_cycles(ctx: Context) -> Iterator[Finding]:
+    graph = ctx.graph
+    resources = ctx.template.resources
+    scenarios = ctx.resolver.scenarios.scenarios
+    for members in graph.strongly_connected():
+        edges = graph.edges_within(members)
+        always, sometimes = [], []
+        for scenario in scenarios:
+            live = [e for e in edges if e.active(scenario) and ctx.resolver.active(resources[e.source], scenario)
+                    and ctx.resolver.active(resources[e.target], scenario)]
+            (always if _has_cycle(live) else sometimes).append(scenario)
+        if not always:
+            continue
+        cycle = graph.cycle_path(members, edges)
+        first = resources[members[0]]
+        message = f"Circular dependency between resources: [{', '.join(members)}]. {_hint(ctx, members, edges)}"
+        notes = [f"{e.source} -> {e.target}: {e.kind} at {_where(e)} (line {e.span.line})" for e in cycle or edges]
+        severity = None
+        if sometimes:
+            severity = "warning"
+            notes.append("the cycle exists only when: " + "; ".join(s.describe() for s in always))
+        yield ctx.finding("PF1001", first.key_span, message, resource=members[0], related=members[1:],
+                          notes=notes, severity=severity)
+
+
+def _has_cycle(edges: list[Edge]) -> bool:
+    """Kahn's algorithm on the component's live edges: anything left unsorted lies on a cycle."""
+    indegree: dict[str, int] = {}
+    out: dict[str, list[str]] = {}
+    for edge in edges:
+        out.setdefault(edge.source, []).append(edge.target)
+        indegree[edge.target] = indegree.get(edge.target, 0) + 1
+        indegree.setdefault(edge.source, 0)
+    ready = [n for n, d in indegree.items() if d == 0]
+    removed = 0
+    while ready:
+        node = ready.pop()
+        removed += 1
+        for target in out.get(node, ()):
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                ready.append(target)
+    return removed < len(indegree)
+
+
+def _where(edge: Edge) -> str:
+    return ".".join(str(p) for p in edge.path) or "DependsOn"
+
+
+def _hint(ctx: Context, members: list[str], edges: list[Edge]) -> str:
+    """The edit that breaks the cycle, for the shapes real templates show; a generic one otherwise."""
+    types = {m: ctx.template.resources[m].type for m in members}
+    for rule in _HINTS:
+        hint = rule(types, edges)
+        if hint:
+            return hint
+    deps = [e for e in edges if e.kind == "DependsOn"]
+    if deps:
+        e = deps[0]
+        return (f"Break it by removing DependsOn {e.target} from {e.source} if the order is not needed, or by "
+                f"replacing a Ref/GetAtt in the cycle with a value built from a known name.")
+    e = edges[0]
+    return (f"Break it by replacing one reference, e.g. the {e.kind} from {e.source} to {e.target} at {_where(e)}, "
+            f"with a value built from a known name, or by moving that property into a separate resource.")
+
+
+def _sg_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+    inline = [e for e in edges if types[e.source] == "AWS::EC2::SecurityGroup"
+              and len(e.path) > 1 and e.path[1] in _SG_RULE_PROPS]
+    if not inline:
+        return None
+    e = inline[0]
+    kind = "Ingress" if e.path[1] == "SecurityGroupIngress" else "Egress"
+    return (f"Security groups reference each other in inline rules: move the rule of {e.source} that names "
+            f"{e.target} out of {e.path[1]} into a separate AWS::EC2::SecurityGroup{kind} resource.")
+
+
+def _bucket_notification_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+    notif = [e for e in edges if types[e.source] == "AWS::S3::Bucket" and "NotificationConfiguration" in e.path]
+    back = [e for e in edges if types[e.target] == "AWS::S3::Bucket" and types[e.source] != "AWS::S3::Bucket"]
+    if not notif or not back:
+        return None
+    b = back[0]
+    return (f"The bucket's NotificationConfiguration needs {notif[0].target} while {b.source} refers back to the "
+            f"bucket ({b.kind} at {_where(b)}): give the bucket a fixed BucketName and build its ARN in {b.source} "
+            f"as arn:${{AWS::Partition}}:s3:::<name> instead of a Ref/GetAtt of the bucket.")
+
+
+def _key_policy_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+    policy = [e for e in edges if types[e.source] == "AWS::KMS::Key" and "KeyPolicy" in e.path]
+    if not policy:
+        return None
+    e = policy[0]
+    return (f"The key policy of {e.source} names {e.target}, which itself refers to the key: in the key policy "
+            f"write the principal as a built ARN (arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/<name>) or "
+            f"rely on the account-root statement and grant the key in {e.target}'s IAM policy instead.")
+
+
+def _replication_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+    repl = [e for e in edges if types[e.source] == "AWS::S3::Bucket" and "ReplicationConfiguration" in e.path]
+    back = [e for e in edges if types[e.target] == "AWS::S3::Bucket" and types[e.source] in
+            ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
+    if not repl or not back:
+        return None
+    b = back[0]
+    return (f"The bucket's ReplicationConfiguration uses {repl[0].target}, whose policy refers back to the "
+            f"bucket ({b.kind} at {_where(b)}): give the bucket a fixed BucketName and write its ARN in the role's "
+            f"policy as arn:${{AWS::Partition}}:s3:::<name> instead of a Ref/GetAtt of the bucket.")
+
+
+_HINTS = (_sg_hint, _bucket_notification_hint, _replication_hint, _key_policy_hint)
+
+
+def check_unresolved(ctx: Context) -> Iterator[Finding]:
+    for ref in ctx.graph.dangling:
+        if ref.kind == "GetAtt" and ref.target in ctx.template.parameters:
+            message = f"Template error: instance of Fn::GetAtt references undefined resource {ref.target}"
+        else:
+            message = (f"Template format error: Unresolved resource dependencies [{ref.target}] in the "
+                       f"{ref.section} block of the template")
+        resource = ref.source if ref.section == "Resources" else None
+        yield ctx.finding("PF1002", ref.span, message, resource=resource)
+
+
+def check_conditions_defined(ctx: Context) -> Iterator[Finding]:
+    defined = ctx.template.conditions
+    for resource in ctx.template.resources.values():
+        if resource.condition is not None and resource.condition not in defined:
+            yield ctx.finding(
+                "PF1003", resource.node.value_span("Condition"),
+                f"Template format error: Unresolved condition dependencies [{resource.condition}] in the Resources "
+                f"block of the template", resource=resource.logical_id)
+    for section in ("Resources", "Outputs", "Conditions"):
+        node = ctx.template.root.get(section) if isinstance(ctx.template.root, dict) else None
+        if isinstance(node, dict):
+            yield from _undefined_ifs(ctx, node, section)
+
+
+def _undefined_ifs(ctx: Context, node: dict, section: str) -> Iterator[Finding]:  # type: ignore[type-arg]
+    from preflight.source.nodes import span_of
+
+    defined = ctx.template.conditions
+    for name, value in node.items():
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                arg = item.get("Fn::If") if len(item) == 1 else None
+                if isinstance(arg, list) and arg and isinstance(arg[0], str) and arg[0] not in defined:
+                    yield ctx.finding(
+                        "PF1003", span_of(item),
+                        f"Template error: unresolved condition dependency {arg[0]} in Fn::If",
+                        resource=str(name) if section == "Resources" else None)
+                cond = item.get("Condition") if section == "Conditions" and len(item) == 1 else None
+                if isinstance(cond, str) and cond not in defined:
+                    yield ctx.finding("PF1003", span_of(item),
+                                      f"Template format error: Unresolved condition dependencies [{cond}]")
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+
+
+CHECKS = (
+    Check(check_cycles, ("PF1001",)),
+    Check(check_unresolved, ("PF1002",)),
+    Check(check_conditions_defined, ("PF1003",)),
+)

@@ -1,0 +1,42 @@
+"""The catalog and the registry: every area module is listed here explicitly (no registration by import)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import ModuleType
+
+from preflight.checks.base import CATEGORIES, FIX_SAFETIES, Check, Rule
+
+
+def _areas() -> tuple[ModuleType, ...]:
+    from preflight.checks import graph, structure
+
+    return (structure, graph)
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict[str, Rule]:
+    """The catalog: code -> Rule, in code order."""
+    table: dict[str, Rule] = {}
+    for area in _areas():
+        for rule in area.RULES:
+            if rule.code in table:
+                raise ValueError(f"check code {rule.code} is declared twice")
+            if rule.category not in CATEGORIES or rule.fix not in FIX_SAFETIES:
+                raise ValueError(f"check {rule.code} has an unknown category or fix safety")
+            table[rule.code] = rule
+    return dict(sorted(table.items()))
+
+
+@lru_cache(maxsize=1)
+def checks() -> tuple[Check, ...]:
+    found: list[Check] = []
+    for area in _areas():
+        found.extend(area.CHECKS)
+    return tuple(found)
+
+
+def engine_codes() -> tuple[str, ...]:
+    from preflight.checks.structure import ENGINE_CODES
+
+    return ENGINE_CODES

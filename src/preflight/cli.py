@@ -1,0 +1,191 @@
+"""Command line: argument parsing and exit codes only (0 clean, 1 findings at or above --fail-on, 2 usage/input)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+from preflight import __version__
+from preflight.errors import InputError, PreflightError, UsageError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 itself; keep its message, our wording
+        self.print_usage(sys.stderr)
+        print(f"preflight: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="preflight", description="Predict AWS CloudFormation deployment failures before you deploy.")
+    parser.add_argument("--version", action="version", version=f"preflight {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check templates, folders or cdk.out assemblies")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
+                       help="lowest severity that makes the exit code 1 (default: error)")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
+    _add_pins(check)
+    check.add_argument("--select", action="append", default=[], metavar="CODE",
+                       help="only report these codes (prefixes allowed, e.g. PF6); repeatable")
+    check.add_argument("--ignore", action="append", default=[], metavar="CODE",
+                       help="do not report these codes (prefixes allowed); repeatable")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("-v", "--verbose", action="store_true", help="say which files were skipped")
+
+    rules = sub.add_parser("rules", help="list every check: code, severity, category, title")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _add_pins(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("values to pin (otherwise they stay symbolic)")
+    group.add_argument("--region")
+    group.add_argument("--account-id")
+    group.add_argument("--partition")
+    group.add_argument("--stack-name")
+    group.add_argument("--parameters", nargs="+", default=[], metavar="FILE|Key=Value",
+                       help="a CloudFormation CLI parameter file, a {\"Key\": \"Value\"} JSON file, or Key=Value")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        parser.print_help()
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"preflight: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PreflightError as exc:
+        print(f"preflight: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in items:
+        if "=" in item and not os.path.exists(item):
+            key, _, value = item.partition("=")
+            if not key:
+                raise UsageError(f"--parameters {item!r}: expected Key=Value")
+            values[key] = value
+            continue
+        try:
+            with open(item, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except OSError as exc:
+            raise UsageError(f"--parameters {item}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise UsageError(f"--parameters {item}: not JSON ({exc})") from None
+        if isinstance(data, dict):
+            values.update({str(k): v for k, v in data.items()})
+        elif isinstance(data, list) and all(isinstance(d, dict) and "ParameterKey" in d for d in data):
+            values.update({d["ParameterKey"]: d.get("ParameterValue") for d in data})
+        else:
+            raise UsageError(f"--parameters {item}: expected [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}] "
+                             f"or {{\"Key\": \"Value\"}}")
+    return values
+
+
+def _pins(args: argparse.Namespace) -> Any:
+    from preflight.resolve.pins import Pins
+
+    return Pins(region=args.region, account_id=args.account_id, partition=args.partition,
+                stack_name=args.stack_name, parameters=parse_parameters(args.parameters))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from preflight.api import check_text, read_template
+    from preflight.checks.base import Options
+    from preflight.discover import discover
+    from preflight.findings import SEVERITY_RANK
+    from preflight.report import render
+
+    pins = _pins(args)
+    options = Options(select=frozenset(args.select), ignore=frozenset(args.ignore))
+    found = discover(args.paths)
+    texts: dict[str, str] = {}
+    findings = []
+    errors: list[InputError] = list(found.errors)
+    for path in found.files:
+        try:
+            texts[path] = read_template(path)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        findings.extend(check_text(texts[path], path, pins=pins, options=options))
+    for error in errors:
+        print(f"preflight: {error}", file=sys.stderr)
+    if args.verbose:
+        for path in found.skipped:
+            print(f"preflight: skipped {path} (no Resources section: not a template)", file=sys.stderr)
+        print(f"preflight: {len(found.files)} template(s), {len(found.skipped)} file(s) skipped", file=sys.stderr)
+
+    def source(path: str, line: int) -> str:
+        text = texts.get(path)
+        if text is None:
+            return ""
+        lines = text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
+                                       and "NO_COLOR" not in os.environ)
+    report = render(args.format, findings, len(texts), source, color)
+    if args.output:
+        write_atomic(args.output, report)
+    else:
+        sys.stdout.write(report)
+    if errors:
+        return EXIT_USAGE
+    threshold = SEVERITY_RANK[args.fail_on]
+    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_CLEAN
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from preflight.checks.registry import rules
+
+    table = rules()
+    if args.format == "json":
+        rows = [{"code": r.code, "slug": r.slug, "title": r.title, "category": r.category, "severity": r.severity,
+                 "fix": r.fix, "doc_url": r.doc_url} for r in table.values()]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_CLEAN
+    for rule in table.values():
+        sys.stdout.write(f"{rule.code}  {rule.severity:<7}  {rule.category:<22}  {rule.title}\n")
+    return EXIT_CLEAN
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".preflight-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""The typed Template: parameters, mappings, conditions, resources, outputs, read leniently.
+
+Structural problems (a resource without Type, DependsOn that is not a list of names...) do not stop the model:
+they are recorded in `problems` and reported by the template-structure checks, so that one bad resource does not
+hide every other finding in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from preflight.source.document import Document
+from preflight.source.nodes import MapNode, SeqNode
+from preflight.source.span import Span
+
+_EMPTY = MapNode()
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # a short key the structure check maps to a code
+    message: str
+    span: Span
+    resource: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    node: MapNode
+    key_span: Span
+    has_default: bool
+    default: Any
+    allowed_values: tuple[Any, ...] | None
+    min_length: int | None
+    max_length: int | None
+    allowed_pattern: str | None
+
+    @property
+    def is_list(self) -> bool:
+        return self.type.startswith("List<") or self.type == "CommaDelimitedList"
+
+    @property
+    def is_ssm(self) -> bool:
+        # The default of an SSM parameter type is the *name* of the SSM parameter, not its value.
+        return self.type.startswith("AWS::SSM::Parameter::Value<")
+
+
+@dataclass(frozen=True)
+class Resource:
+    logical_id: str
+    type: str
+    node: MapNode
+    key_span: Span
+    properties: MapNode
+    depends_on: tuple[str, ...]
+    condition: str | None
+    deletion_policy: Any
+    update_replace_policy: Any
+    metadata: Any
+
+    @property
+    def construct_path(self) -> str | None:
+        meta = self.metadata
+        if isinstance(meta, dict):
+            path = meta.get("aws:cdk:path")
+            if isinstance(path, str):
+                return path
+        return None
+
+    def prop_span(self, name: str) -> Span:
+        """Where a property's value is, else where Properties is, else where the resource is named."""
+        if name in self.properties:
+            return self.properties.value_spans.get(name, self.properties.span)
+        return self.key_span
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    node: Any
+    key_span: Span
+
+
+@dataclass
+class Template:
+    document: Document
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    mappings: MapNode = field(default_factory=MapNode)
+    conditions: MapNode = field(default_factory=MapNode)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    outputs: dict[str, Output] = field(default_factory=dict)
+    transforms: tuple[str, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def root(self) -> Any:
+        return self.document.root
+
+    def of_type(self, *types: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type in types]
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def build_template(doc: Document) -> Template:
+    root = doc.root
+    template = Template(document=doc)
+    if not isinstance(root, MapNode):
+        span = root.span if isinstance(root, (MapNode, SeqNode)) else doc.lines.span(0, 0)
+        template.problems.append(Problem("not-a-mapping", "the template is not a mapping of sections", span))
+        return template
+    section = _section(template, root, "Resources")
+    if "Resources" not in root:
+        template.problems.append(Problem("no-resources", "the template has no Resources section", root.span))
+    for logical_id, node in section.items():
+        _add_resource(template, section, str(logical_id), node)
+    for name, node in _section(template, root, "Parameters").items():
+        _add_parameter(template, _section(template, root, "Parameters"), str(name), node)
+    template.mappings = _section(template, root, "Mappings")
+    template.conditions = _section(template, root, "Conditions")
+    outputs = _section(template, root, "Outputs")
+    template.outputs = {str(k): Output(str(k), v, outputs.key_span(k)) for k, v in outputs.items()}
+    transform = root.get("Transform")
+    if isinstance(transform, str):
+        template.transforms = (transform,)
+    elif isinstance(transform, list):
+        template.transforms = tuple(t for t in transform if isinstance(t, str))
+    return template
+
+
+def _section(template: Template, root: MapNode, name: str) -> MapNode:
+    value = root.get(name)
+    if value is None:
+        return _EMPTY
+    if not isinstance(value, MapNode):
+        template.problems.append(Problem("section-shape", f"the {name} section must be a mapping", root.value_span(name)))
+        return _EMPTY
+    return value
+
+
+def _add_parameter(template: Template, section: MapNode, name: str, node: Any) -> None:
+    key_span = section.key_span(name)
+    if not isinstance(node, MapNode):
+        template.problems.append(Problem("parameter-shape", f"parameter {name} must be a mapping", key_span))
+        return
+    allowed = node.get("AllowedValues")
+    template.parameters[name] = Parameter(
+        name=name,
+        type=str(node.get("Type", "String")),
+        node=node,
+        key_span=key_span,
+        has_default="Default" in node,
+        default=node.get("Default"),
+        allowed_values=tuple(allowed) if isinstance(allowed, list) else None,
+        min_length=_as_int(node.get("MinLength")),
+        max_length=_as_int(node.get("MaxLength")),
+        allowed_pattern=node.get("AllowedPattern") if isinstance(node.get("AllowedPattern"), str) else None,
+    )
+
+
+def _add_resource(template: Template, section: MapNode, logical_id: str, node: Any) -> None:
+    key_span = section.key_span(logical_id)
+    if not isinstance(node, MapNode):
+        template.problems.append(
+            Problem("resource-shape", f"resource {logical_id} must be a mapping", key_span, logical_id)
+        )
+        return
+    rtype = node.get("Type")
+    if not isinstance(rtype, str):
+        template.problems.append(Problem("resource-type", f"resource {logical_id} has no Type", key_span, logical_id))
+        return
+    props = node.get("Properties", _EMPTY)
+    if not isinstance(props, MapNode):
+        template.problems.append(
+            Problem("properties-shape", f"Properties of {logical_id} must be a mapping", node.value_span("Properties"), logical_id)
+        )
+        props = _EMPTY
+    depends = node.get("DependsOn")
+    if depends is None:
+        depends = ()
+    elif isinstance(depends, str):
+        depends = (depends,)
+    elif isinstance(depends, list) and all(isinstance(d, str) for d in depends):
+        depends = tuple(depends)
+    else:
+        template.problems.append(
+            Problem("dependson-shape", "DependsOn must be a logical id or a list of them", node.value_span("DependsOn"), logical_id)
+        )
+        depends = ()
+    condition = node.get("Condition")
+    template.resources[logical_id] = Resource(
+        logical_id=logical_id,
+        type=rtype,
+        node=node,
+        key_span=key_span,
+        properties=props,
+        depends_on=depends,
+        condition=condition if isinstance(condition, str) else None,
+        deletion_policy=node.get("DeletionPolicy"),
+        update_replace_policy=node.get("UpdateReplacePolicy"),
+        metadata=node.get("Metadata"),
+    )

@@ -1,0 +1,78 @@
+"""Values the user pins on the command line (--region, --account-id, --parameters ...), and pseudo parameters.
+
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from preflight.resolve.values import Symbol, Unknown
+
+# Partition of a pinned region: the prefixes are those of the region names in each partition
+# (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html).
+_PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-", "aws-iso"), ("us-isob-", "aws-iso-b"))
+_URL_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
+
+
+@dataclass(frozen=True)
+class Pins:
+    region: str | None = None
+    account_id: str | None = None
+    # preflight assumes the commercial partition unless told otherwise (README, "Assumptions"): templates that
+    # hard-code `arn:aws:` would otherwise all "depend on the partition".
+    partition: str | None = None
+    stack_name: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_partition(self) -> str:
+        if self.partition:
+            return self.partition
+        for prefix, partition in _PARTITION_PREFIXES:
+            if self.region and self.region.startswith(prefix):
+                return partition
+        return "aws"
+
+
+REGION = Symbol("AWS::Region", "pseudo", "the region", min_len=9, max_len=14)
+ACCOUNT = Symbol("AWS::AccountId", "pseudo", "the account id", min_len=12, max_len=12, charset="digits")
+STACK_NAME = Symbol("AWS::StackName", "pseudo", "the stack name", min_len=1, max_len=128, charset="alnum-dash")
+STACK_ID = Symbol("AWS::StackId", "pseudo", "the stack id", min_len=1, max_len=None)
+
+
+class NoValue:
+    """AWS::NoValue: removes the property or list item it stands for."""
+
+    _instance: NoValue | None = None
+
+    def __new__(cls) -> NoValue:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = NoValue()
+
+
+def pseudo_value(name: str, pins: Pins) -> Any:
+    """The value of a pseudo parameter, or None when `name` is not one."""
+    table: dict[str, Any] = {
+        "AWS::Region": pins.region or REGION,
+        "AWS::AccountId": pins.account_id or ACCOUNT,
+        "AWS::Partition": pins.effective_partition,
+        "AWS::URLSuffix": _URL_SUFFIX.get(pins.effective_partition, "amazonaws.com"),
+        "AWS::StackName": pins.stack_name or STACK_NAME,
+        "AWS::StackId": STACK_ID,
+        "AWS::NotificationARNs": Unknown("the stack's notification ARNs (AWS::NotificationARNs)"),
+        "AWS::NoValue": NO_VALUE,
+    }
+    return table.get(name)
+
+
+def is_pseudo(name: str) -> bool:
+    return name.startswith("AWS::") and pseudo_value(name, Pins()) is not None

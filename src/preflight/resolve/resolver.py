@@ -1,0 +1,585 @@
+"""Resolve template nodes to values per scenario: one small evaluator per intrinsic, in a dispatch table.
+
+Every evaluator first checks its argument's shape (resolve/shapes.py); a malformed call resolves to Unknown with
+the reason, and the template-structure check reports it. Values follow resolve/values.py: plain data when known,
+Symbolic when made of literals and symbols, Unknown otherwise. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from preflight.model.template import Parameter, Resource, Template
+from preflight.resolve.pins import NO_VALUE, Pins, pseudo_value
+from preflight.resolve.scenarios import (
+    DEFAULT,
+    Other,
+    Scenario,
+    ScenarioSet,
+    condition_inputs,
+    enumerate_scenarios,
+)
+from preflight.resolve.shapes import SHAPES, intrinsic_name
+from preflight.resolve.values import Symbol, Symbolic, Unknown, is_known
+from preflight.source.nodes import MapNode, SeqNode, span_of
+
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+_ARN_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+
+
+class _AZList:
+    """The result of Fn::GetAZs: a list whose items are symbols (one per index) of unknown length."""
+
+    def __init__(self, region: Any) -> None:
+        self.region = region
+
+    def item(self, index: int) -> Symbol:
+        return Symbol(f"az:{index}", "pseudo", f"Availability Zone #{index} of the region", min_len=10, max_len=20)
+
+
+class Resolver:
+    """Resolves nodes of one template. Pure with respect to the template: results are cached, nothing mutated."""
+
+    def __init__(self, template: Template, pins: Pins | None = None) -> None:
+        self.template = template
+        self.pins = pins or Pins()
+        self._cache: dict[tuple[int, Scenario], Any] = {}
+        self._resolving: set[str] = set()
+        self._scenarios: ScenarioSet | None = None
+        self._condition_cache: dict[tuple[str, Scenario], bool | None] = {}
+        self._dispatch: dict[str, Callable[[Any, Scenario], Any]] = {
+            "Ref": self._ref,
+            "Fn::GetAtt": self._getatt,
+            "Fn::Sub": self._sub,
+            "Fn::Join": self._join,
+            "Fn::Select": self._select,
+            "Fn::Split": self._split,
+            "Fn::If": self._if,
+            "Fn::Equals": self._equals,
+            "Fn::And": self._and,
+            "Fn::Or": self._or,
+            "Fn::Not": self._not,
+            "Fn::FindInMap": self._find_in_map,
+            "Fn::GetAZs": self._getazs,
+            "Fn::Base64": self._base64,
+            "Fn::Cidr": self._cidr,
+            "Fn::ImportValue": self._import_value,
+            "Fn::Length": self._length,
+            "Fn::ToJsonString": self._to_json_string,
+            "Fn::Transform": self._opaque,
+            "Fn::ForEach": self._opaque,
+            "Fn::GetParam": self._opaque,
+        }
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def scenarios(self) -> ScenarioSet:
+        if self._scenarios is None:
+            self._scenarios = self._enumerate()
+        return self._scenarios
+
+    def resolve(self, node: Any, scenario: Scenario = DEFAULT) -> Any:
+        """The value of `node` in `scenario`. AWS::NoValue is returned as NO_VALUE at the top level only."""
+        if isinstance(node, (MapNode, SeqNode, dict, list)):
+            key = (id(node), scenario)
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+            value = self._resolve(node, scenario)
+            self._cache[key] = value
+            return value
+        return node
+
+    def resolve_all(self, node: Any) -> list[tuple[Scenario, Any]]:
+        """The distinct values of `node` across the scenarios in which they occur (first scenario of each)."""
+        results: list[tuple[Scenario, Any]] = []
+        seen: list[Any] = []
+        for scenario in self.scenarios.scenarios:
+            value = self.resolve(node, scenario)
+            if any(_same(value, other) for other in seen):
+                continue
+            seen.append(value)
+            results.append((scenario, value))
+        return results
+
+    def condition(self, name: str, scenario: Scenario) -> bool | None:
+        """Truth of a named condition in a scenario (None when the condition does not exist or is undecidable)."""
+        known = scenario.condition(name)
+        if known is not None:
+            return known
+        return self._eval_condition(name, scenario)
+
+    def active(self, resource: Resource, scenario: Scenario) -> bool:
+        """Whether the resource exists in this scenario (its Condition, when it has one)."""
+        if resource.condition is None:
+            return True
+        return self.condition(resource.condition, scenario) is not False
+
+    # ------------------------------------------------------------------ walking
+
+    def _resolve(self, node: Any, scenario: Scenario) -> Any:
+        if isinstance(node, dict):
+            name = intrinsic_name(node)
+            if name is not None:
+                return self._call(name, node[name], node, scenario)
+            result = MapNode(span_of(node))
+            for key, value in node.items():
+                resolved = self.resolve(value, scenario)
+                if resolved is NO_VALUE:
+                    continue
+                result[key] = resolved
+                if isinstance(node, MapNode):
+                    result.key_spans[key] = node.key_span(key)
+                    result.value_spans[key] = node.value_span(key)
+            return result
+        if isinstance(node, list):
+            items = SeqNode(span_of(node))
+            for index, value in enumerate(node):
+                resolved = self.resolve(value, scenario)
+                if resolved is NO_VALUE:
+                    continue
+                items.append(resolved)
+                if isinstance(node, SeqNode):
+                    items.item_spans.append(node.item_span(index))
+            return items
+        return node
+
+    def _call(self, name: str, arg: Any, node: Any, scenario: Scenario) -> Any:
+        problem = SHAPES[name](arg)
+        if problem is not None:
+            return Unknown(f"malformed {name}: {problem}", span_of(node))
+        return self._dispatch[name](arg, scenario)
+
+    # ------------------------------------------------------------------ Ref / GetAtt
+
+    def _ref(self, name: str, scenario: Scenario) -> Any:
+        if name.startswith("AWS::"):
+            assigned = scenario.input(name)
+            if assigned is not None and not isinstance(assigned, Other):
+                return assigned
+        pseudo = pseudo_value(name, self.pins)
+        if pseudo is not None:
+            return pseudo
+        parameter = self.template.parameters.get(name)
+        if parameter is not None:
+            return self._parameter_value(parameter, scenario)
+        resource = self.template.resources.get(name)
+        if resource is not None:
+            return self._resource_ref(resource, scenario)
+        return Unknown(f"Ref to '{name}', which is not a parameter or resource of this template")
+
+    def _parameter_value(self, parameter: Parameter, scenario: Scenario) -> Any:
+        name = parameter.name
+        assigned = scenario.input(name)
+        if assigned is not None and not isinstance(assigned, Other):
+            return self._typed_parameter(parameter, assigned)
+        if name in self.pins.parameters:
+            return self._typed_parameter(parameter, self.pins.parameters[name])
+        if parameter.is_ssm:
+            return Symbol(f"param:{name}", "parameter", f"the SSM parameter behind parameter {name}")
+        if parameter.has_default and not isinstance(assigned, Other):
+            return self._typed_parameter(parameter, parameter.default)
+        allowed = tuple(str(v) for v in parameter.allowed_values) if parameter.allowed_values else None
+        symbol = Symbol(
+            f"param:{name}",
+            "parameter",
+            f"parameter {name}",
+            min_len=parameter.min_length,
+            max_len=parameter.max_length or (max(len(a) for a in allowed) if allowed else None),
+            allowed=allowed,
+        )
+        if parameter.is_list:
+            return Unknown(f"the list given for parameter {name}")
+        return symbol
+
+    @staticmethod
+    def _typed_parameter(parameter: Parameter, value: Any) -> Any:
+        if parameter.is_list and isinstance(value, str):
+            items = SeqNode()
+            items.extend(part.strip() for part in value.split(","))
+            return items
+        if parameter.type == "Number" and isinstance(value, (int, float)):
+            return value
+        return value if isinstance(value, list) else str(value) if not isinstance(value, bool) else str(value).lower()
+
+    def _resource_ref(self, resource: Resource, scenario: Scenario) -> Any:
+        from preflight.data import resource_type
+
+        info = resource_type(resource.type)
+        ref_property = getattr(info, "ref_property", None) if info else None
+        if ref_property and ref_property in resource.properties:
+            value = self._guarded(resource.logical_id, resource.properties[ref_property], scenario)
+            if isinstance(value, (str, Symbolic)):
+                return value
+        if info is not None and getattr(info, "ref_is_arn", False):
+            arn = self._arn(resource, scenario)
+            if arn is not None:
+                return arn
+        return self._generated_symbol(resource, "ref")
+
+    def _generated_symbol(self, resource: Resource, kind: str) -> Symbol:
+        from preflight.data import resource_type
+
+        info = resource_type(resource.type)
+        generated = getattr(info, "generated_name", None) if info else None
+        max_len = getattr(generated, "max_len", None) if generated else None
+        what = "the physical id" if kind == "ref" else "the generated name"
+        return Symbol(
+            f"ref:{resource.logical_id}",
+            "resource",
+            f"{what} of {resource.logical_id}",
+            min_len=1,
+            max_len=max_len,
+        )
+
+    def name_of(self, resource: Resource, scenario: Scenario = DEFAULT) -> Any:
+        """The physical name of a resource: its name property's value, or the symbol of the generated name."""
+        from preflight.data import resource_type
+
+        info = resource_type(resource.type)
+        prop = getattr(info, "name_property", None) if info else None
+        if prop and prop in resource.properties:
+            value = self._guarded(resource.logical_id, resource.properties[prop], scenario)
+            if value is not NO_VALUE:
+                return value
+        return self._generated_symbol(resource, "name")
+
+    def _guarded(self, logical_id: str, node: Any, scenario: Scenario) -> Any:
+        if logical_id in self._resolving:
+            return Unknown(f"a value of {logical_id} that refers to itself")
+        self._resolving.add(logical_id)
+        try:
+            return self.resolve(node, scenario)
+        finally:
+            self._resolving.discard(logical_id)
+
+    def _getatt(self, arg: Any, scenario: Scenario) -> Any:
+        if isinstance(arg, str):
+            logical_id, _, attribute = arg.partition(".")
+        else:
+            logical_id, attribute = arg[0], arg[1]
+            if not isinstance(attribute, str):
+                attribute = self.resolve(attribute, scenario)
+                if not isinstance(attribute, str):
+                    return Unknown(f"an attribute of {logical_id} chosen at deploy time")
+        resource = self.template.resources.get(logical_id)
+        if resource is None:
+            return Unknown(f"GetAtt of '{logical_id}', which is not a resource of this template")
+        if attribute in ("Arn",):
+            arn = self._arn(resource, scenario)
+            if arn is not None:
+                return arn
+        if attribute in ("Name",) or _is_name_attribute(resource, attribute):
+            name = self.name_of(resource, scenario)
+            if isinstance(name, (str, Symbolic)):
+                return name
+        return Symbol(f"attr:{logical_id}.{attribute}", "attribute", f"{logical_id}.{attribute}")
+
+    def _arn(self, resource: Resource, scenario: Scenario) -> Any:
+        """The ARN of a resource, built from the data's ARN format; None when the data has no format."""
+        from preflight.data import resource_type
+
+        info = resource_type(resource.type)
+        arn_format = getattr(info, "arn_format", None) if info else None
+        if not arn_format:
+            return None
+        parts: list[Any] = []
+        position = 0
+        for match in _ARN_PLACEHOLDER.finditer(arn_format):
+            parts.append(arn_format[position : match.start()])
+            parts.append(self._arn_part(resource, match.group(1), scenario))
+            position = match.end()
+        parts.append(arn_format[position:])
+        flat: list[Any] = []
+        for part in parts:
+            if isinstance(part, Symbolic):
+                flat.extend(part.parts)
+            elif isinstance(part, Unknown):
+                return Unknown(f"the ARN of {resource.logical_id} ({part.reason})")
+            else:
+                flat.append(part)
+        return Symbolic.of(flat, resource.key_span)
+
+    def _arn_part(self, resource: Resource, placeholder: str, scenario: Scenario) -> Any:
+        if placeholder == "Partition":
+            return self._ref("AWS::Partition", scenario)
+        if placeholder == "Region":
+            return self._ref("AWS::Region", scenario)
+        if placeholder == "Account":
+            return self._ref("AWS::AccountId", scenario)
+        from preflight.data import resource_type
+
+        info = resource_type(resource.type)
+        if info is not None and getattr(info, "arn_uses", "name") == "ref":
+            return self._ref(resource.logical_id, scenario)
+        name = self.name_of(resource, scenario)
+        if isinstance(name, (str, Symbolic, Symbol)):
+            return name if not isinstance(name, Symbol) else Symbolic((name,))
+        return Unknown(f"the name of {resource.logical_id}")
+
+    # ------------------------------------------------------------------ strings
+
+    def _sub(self, arg: Any, scenario: Scenario) -> Any:
+        if isinstance(arg, str):
+            template, variables = arg, {}
+        else:
+            template, variables = arg[0], arg[1]
+        parts: list[Any] = []
+        position = 0
+        for match in _SUB_VAR.finditer(template):
+            parts.append(template[position : match.start()])
+            position = match.end()
+            expression = match.group(1)
+            if expression.startswith("!"):
+                parts.append("${" + expression[1:] + "}")  # ${!Literal} renders as ${Literal}
+                continue
+            expression = expression.strip()
+            if expression in variables:
+                value = self.resolve(variables[expression], scenario)
+            elif "." in expression and not expression.startswith("AWS::"):
+                logical_id, _, attribute = expression.partition(".")
+                value = self._getatt([logical_id, attribute], scenario)
+            else:
+                value = self._ref(expression, scenario)
+            if isinstance(value, Unknown):
+                return Unknown(value.reason, value.origin)
+            if isinstance(value, Symbolic):
+                parts.extend(value.parts)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                parts.append(str(value))
+            elif isinstance(value, (str, Symbol)):
+                parts.append(value)
+            else:
+                return Unknown(f"${{{expression}}} in Fn::Sub is not a string")
+        parts.append(template[position:])
+        return Symbolic.of(parts)
+
+    def _join(self, arg: Any, scenario: Scenario) -> Any:
+        delimiter = arg[0]
+        items = self.resolve(arg[1], scenario)
+        if isinstance(items, Unknown):
+            return items
+        if not isinstance(items, list):
+            return Unknown("Fn::Join of something that is not a list")
+        parts: list[Any] = []
+        for index, item in enumerate(items):
+            if index:
+                parts.append(delimiter)
+            if isinstance(item, Symbolic):
+                parts.extend(item.parts)
+            elif isinstance(item, (str, Symbol)):
+                parts.append(item)
+            elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                parts.append(str(item))
+            elif isinstance(item, Unknown):
+                return item
+            else:
+                return Unknown("Fn::Join of a value that is not a string")
+        return Symbolic.of(parts)
+
+    def _select(self, arg: Any, scenario: Scenario) -> Any:
+        index = self.resolve(arg[0], scenario)
+        try:
+            position = int(index)
+        except (TypeError, ValueError):
+            return Unknown("Fn::Select with an index chosen at deploy time")
+        items = self._list_arg(arg[1], scenario)
+        if isinstance(items, _AZList):
+            return items.item(position)
+        if not isinstance(items, list):
+            return items if isinstance(items, Unknown) else Unknown("Fn::Select from something that is not a list")
+        if not 0 <= position < len(items):
+            return Unknown(f"Fn::Select index {position} is outside a list of {len(items)}")
+        return items[position]
+
+    def _list_arg(self, node: Any, scenario: Scenario) -> Any:
+        if isinstance(node, dict) and intrinsic_name(node) == "Fn::GetAZs":
+            return _AZList(self.resolve(node["Fn::GetAZs"], scenario))
+        return self.resolve(node, scenario)
+
+    def _split(self, arg: Any, scenario: Scenario) -> Any:
+        delimiter, source = arg[0], self.resolve(arg[1], scenario)
+        if isinstance(source, str):
+            items = SeqNode()
+            items.extend(source.split(delimiter))
+            return items
+        return Unknown("Fn::Split of a value known only at deploy time")
+
+    def _base64(self, arg: Any, scenario: Scenario) -> Any:
+        value = self.resolve(arg, scenario)
+        if isinstance(value, str):
+            return base64.b64encode(value.encode()).decode()
+        return Unknown("Fn::Base64 of a value known only at deploy time")
+
+    def _cidr(self, arg: Any, scenario: Scenario) -> Any:
+        import ipaddress
+
+        block, count, bits = (self.resolve(a, scenario) for a in arg)
+        try:
+            network = ipaddress.ip_network(str(block), strict=False)
+            count, bits = int(count), int(bits)
+            prefix = network.max_prefixlen - bits
+            subnets = SeqNode()
+            for index, subnet in enumerate(network.subnets(new_prefix=prefix)):
+                if index >= count:
+                    break
+                subnets.append(str(subnet))
+            return subnets
+        except (TypeError, ValueError):
+            return Unknown("Fn::Cidr of values known only at deploy time")
+
+    def _import_value(self, arg: Any, scenario: Scenario) -> Any:
+        name = self.resolve(arg, scenario)
+        if isinstance(name, str):
+            return Symbol(f"import:{name}", "import", f"the value exported as '{name}'")
+        return Unknown("an imported value")
+
+    def _length(self, arg: Any, scenario: Scenario) -> Any:
+        items = self.resolve(arg, scenario)
+        return len(items) if isinstance(items, list) else Unknown("Fn::Length of a list known only at deploy time")
+
+    def _to_json_string(self, arg: Any, scenario: Scenario) -> Any:
+        value = self.resolve(arg, scenario)
+        if is_known(value):
+            return json.dumps(value, separators=(",", ":"))
+        return Unknown("Fn::ToJsonString of values known only at deploy time")
+
+    def _getazs(self, arg: Any, scenario: Scenario) -> Any:
+        return Unknown("the Availability Zones of the region (Fn::GetAZs)")
+
+    @staticmethod
+    def _opaque(arg: Any, scenario: Scenario) -> Any:
+        return Unknown("a macro or transform evaluated by CloudFormation")
+
+    # ------------------------------------------------------------------ conditions
+
+    def _if(self, arg: Any, scenario: Scenario) -> Any:
+        truth = self.condition(arg[0], scenario)
+        if truth is None:
+            if arg[0] not in self.template.conditions:
+                return Unknown(f"Fn::If on condition '{arg[0]}', which is not defined")
+            return Unknown(f"the value of condition {arg[0]}")
+        return self.resolve(arg[1] if truth else arg[2], scenario)
+
+    def _eval_condition(self, name: str, scenario: Scenario) -> bool | None:
+        key = (name, scenario)
+        if key in self._condition_cache:
+            return self._condition_cache[key]
+        self._condition_cache[key] = None  # a condition that refers to itself stays undecided
+        node = self.template.conditions.get(name)
+        value = self._truth(node, scenario) if node is not None else None
+        self._condition_cache[key] = value
+        return value
+
+    def _truth(self, node: Any, scenario: Scenario) -> bool | None:
+        if isinstance(node, dict) and len(node) == 1 and "Condition" in node:
+            target = node["Condition"]
+            return self.condition(target, scenario) if isinstance(target, str) else None
+        value = self.resolve(node, scenario)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return None
+
+    def _equals(self, arg: Any, scenario: Scenario) -> Any:
+        left, right = (self._comparand(a, scenario) for a in arg)
+        if isinstance(left, Other) or isinstance(right, Other):
+            return left is right
+        if is_known(left) and is_known(right):
+            return _canonical(left) == _canonical(right)
+        if left == right:  # the same symbol on both sides
+            return True
+        return Unknown("a comparison of values known only at deploy time")
+
+    def _and(self, arg: Any, scenario: Scenario) -> Any:
+        values = [self._truth(item, scenario) for item in arg]
+        if False in values:
+            return False
+        return True if all(v is True for v in values) else Unknown("a condition known only at deploy time")
+
+    def _or(self, arg: Any, scenario: Scenario) -> Any:
+        values = [self._truth(item, scenario) for item in arg]
+        if True in values:
+            return True
+        return False if all(v is False for v in values) else Unknown("a condition known only at deploy time")
+
+    def _not(self, arg: Any, scenario: Scenario) -> Any:
+        value = self._truth(arg[0], scenario)
+        return Unknown("a condition known only at deploy time") if value is None else not value
+
+    def _find_in_map(self, arg: Any, scenario: Scenario) -> Any:
+        keys = [self._comparand(a, scenario) for a in arg[:3]]
+        default = arg[3].get("DefaultValue") if len(arg) == 4 and isinstance(arg[3], dict) else None
+        if any(isinstance(k, Other) for k in keys):
+            return self.resolve(default, scenario) if default is not None else Unknown("a mapping key chosen at deploy time")
+        if not all(isinstance(k, (str, int)) for k in keys):
+            reason = "a mapping lookup with a key known only at deploy time"
+            return Unknown(reason)
+        level: Any = self.template.mappings
+        for key in keys:
+            if not isinstance(level, dict) or str(key) not in level:
+                if default is not None:
+                    return self.resolve(default, scenario)
+                return Unknown(f"Fn::FindInMap key '{key}' that the mapping does not have")
+            level = level[str(key)]
+        return self.resolve(level, scenario)
+
+    def _comparand(self, node: Any, scenario: Scenario) -> Any:
+        """Like resolve, but a Ref to an input the scenario set to 'any other value' stays that Other."""
+        if isinstance(node, dict) and len(node) == 1 and isinstance(node.get("Ref"), str):
+            assigned = scenario.input(node["Ref"])
+            if isinstance(assigned, Other):
+                return assigned
+        return self.resolve(node, scenario)
+
+    # ------------------------------------------------------------------ scenarios
+
+    def _enumerate(self) -> ScenarioSet:
+        names = [str(n) for n in self.template.conditions]
+        inputs = condition_inputs(self.template.conditions)
+        candidates: dict[str, list[Any]] = {}
+        for name, literals in inputs.items():
+            if name in self.pins.parameters or (name.startswith("AWS::") and pseudo_value(name, self.pins) is not None
+                                                 and not isinstance(pseudo_value(name, self.pins), Symbol)):
+                continue
+            parameter = self.template.parameters.get(name)
+            if parameter is not None and parameter.allowed_values:
+                candidates[name] = [str(v) for v in parameter.allowed_values]
+            elif parameter is not None or name.startswith("AWS::"):
+                candidates[name] = sorted(literals) + [Other(name)]
+
+        def evaluate(assignment: dict[str, Any]) -> dict[str, bool | None]:
+            probe = Scenario((), tuple(assignment.items()))
+            saved = self._cache, self._condition_cache
+            self._cache, self._condition_cache = {}, {}
+            try:
+                return {n: self._eval_condition(n, probe) for n in names}
+            finally:
+                self._cache, self._condition_cache = saved
+
+        return enumerate_scenarios(names, candidates, evaluate)
+
+
+def _is_name_attribute(resource: Resource, attribute: str) -> bool:
+    from preflight.data import resource_type
+
+    info = resource_type(resource.type)
+    return bool(info and getattr(info, "name_attribute", None) == attribute)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and bool(a == b)

@@ -1,0 +1,145 @@
+"""Resolved values: known, symbolic or unknown, never guessed (DESIGN.md "Values, not guesses").
+
+Representation (kept cheap because every property of every resource goes through it):
+
+- A **known** value is plain Python data: ``str``, ``int``, ``float``, ``bool``, ``None``, and ``dict`` / ``list``
+  containers (``MapNode`` / ``SeqNode`` when they come from the template, so their spans survive).
+  A known container may hold symbolic or unknown leaves: the container's shape is known, the leaf is not.
+- A **symbolic** string is a ``Symbolic``: a sequence of literal parts and ``Symbol`` objects. The same symbol
+  (same ``key``) is the same value everywhere in one deployment: ``${AWS::Region}`` in a key policy and in a log
+  group ARN are one region.
+- An **unknown** value is an ``Unknown`` with a reason ("Fn::ImportValue of 'shared-vpc'", "GetAtt of a custom
+  resource") and the span it came from.
+
+``Symbolic`` and ``Unknown`` carry their origin span; plain values are located through their container's spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from preflight.source.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A value fixed for one deployment but not known offline.
+
+    key: identity of the value ("AWS::Region", "param:Env", "ref:MyBucket", "attr:MyRole.Arn").
+    kind: "pseudo" | "parameter" | "resource" | "attribute".
+    min_len / max_len: bounds of the rendered length when known (a stack name is 1..128), else None.
+    allowed: the finite set of values it can take, when known (a parameter's AllowedValues).
+    description: what a user would call it in a message ("the stack name", "parameter Env").
+    """
+
+    key: str
+    kind: str
+    description: str
+    min_len: int | None = None
+    max_len: int | None = None
+    allowed: tuple[str, ...] | None = None
+    charset: str | None = field(default=None, compare=False)  # e.g. "digits", "lower-alnum-dash"
+
+    def __str__(self) -> str:
+        return "${" + self.key + "}"
+
+
+Part = Union[str, Symbol]
+
+
+@dataclass(frozen=True, slots=True)
+class Symbolic:
+    """A string made of literal parts and symbols, e.g. arn:aws:logs:${AWS::Region}:${AWS::AccountId}:..."""
+
+    parts: tuple[Part, ...]
+    origin: Span | None = field(default=None, compare=False)
+
+    @staticmethod
+    def of(parts: list[Part] | tuple[Part, ...], origin: Span | None = None) -> str | Symbolic:
+        """Normalise: merge adjacent literals, drop empty ones; a purely literal result is a plain str."""
+        merged: list[Part] = []
+        for part in parts:
+            if isinstance(part, str):
+                if not part:
+                    continue
+                if merged and isinstance(merged[-1], str):
+                    merged[-1] = merged[-1] + part
+                    continue
+            merged.append(part)
+        if not merged:
+            return ""
+        if len(merged) == 1 and isinstance(merged[0], str):
+            return merged[0]
+        return Symbolic(tuple(merged), origin)
+
+    @property
+    def symbols(self) -> tuple[Symbol, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Symbol))
+
+    def length_bounds(self) -> tuple[int, int | None]:
+        """(min, max) rendered length; max is None when some symbol has no upper bound."""
+        low, high = 0, 0
+        unbounded = False
+        for part in self.parts:
+            if isinstance(part, str):
+                low += len(part)
+                high += len(part)
+            else:
+                low += part.min_len or 0
+                if part.max_len is None:
+                    unbounded = True
+                else:
+                    high += part.max_len
+        return low, (None if unbounded else high)
+
+    def literal_prefix(self) -> str:
+        first = self.parts[0]
+        return first if isinstance(first, str) else ""
+
+    def __str__(self) -> str:
+        return "".join(str(p) for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be decided offline; `reason` says what it depends on."""
+
+    reason: str
+    origin: Span | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+Value = Any  # known plain data | Symbolic | Unknown (see module docstring)
+
+
+def is_known(value: Value) -> bool:
+    """True when the value is fully known: no Symbolic or Unknown anywhere inside."""
+    if isinstance(value, (Symbolic, Unknown)):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_known(v) for v in value)
+    return True
+
+
+def is_stringlike(value: Value) -> bool:
+    return isinstance(value, (str, Symbolic))
+
+
+def render(value: Value) -> str:
+    """Human-readable rendering for messages: symbols as ${...}, unknowns as <unknown: ...>."""
+    if isinstance(value, (Symbolic, Unknown)):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, default=render, sort_keys=False)
+    return str(value)

@@ -1,0 +1,400 @@
+"""Load YAML or JSON text into a Document whose nodes carry key and value spans.
+
+YAML goes through PyYAML's C composer (libyaml) and the node graph is converted here, so we control what the
+conversion costs: alias expansion, nesting depth and total node count are bounded, and a billion-laughs file is
+rejected in milliseconds. Short-form tags (!Ref, !GetAtt a.b, !Sub ...) become their long form. JSON goes
+through a small parser of our own because the standard library's keeps no positions; strings are still decoded
+by the C `scanstring`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from preflight.source.nodes import MapNode, SeqNode
+from preflight.source.span import LineIndex, Span
+
+MAX_BYTES = 20 * 1024 * 1024  # CloudFormation itself accepts at most 1 MB (S3) / 51,200 bytes (inline).
+MAX_DEPTH = 200
+MAX_NODES = 5_000_000
+MAX_ALIAS_NODES = 20_000  # nodes produced by expanding aliases; a billion-laughs file blows past this at once
+
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
+_SHORT_TAGS = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    "!GetAtt": "Fn::GetAtt",
+}
+for _name in (
+    "And", "Base64", "Cidr", "Equals", "FindInMap", "ForEach", "GetAZs", "If", "ImportValue", "Join", "Length",
+    "Not", "Or", "Select", "Split", "Sub", "ToJsonString", "Transform", "GetParam",
+):
+    _SHORT_TAGS["!" + _name] = "Fn::" + _name
+
+
+class LoadError(Exception):
+    """The text is not a loadable template. Carries the location of the problem."""
+
+    def __init__(self, message: str, span: Span) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A key that appears twice in one mapping; CloudFormation keeps the last, the first is silently lost."""
+
+    path: tuple[Any, ...]
+    key: str
+    first: Span
+    second: Span
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    format: str  # "yaml" | "json"
+    root: Any
+    lines: LineIndex
+    duplicates: list[Duplicate] = field(default_factory=list)
+    problems: list[tuple[str, Span]] = field(default_factory=list)  # unknown tags and similar, non-fatal
+
+    def line_text(self, line: int) -> str:
+        starts = self.lines.starts
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1] : end].rstrip("\r")
+
+
+def load_text(text: str, path: str = "<string>") -> Document:
+    """Parse YAML or JSON. Raises LoadError (with a location) when the text cannot be a template."""
+    lines = LineIndex(text)
+    if len(text) > MAX_BYTES:
+        raise LoadError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", lines.span(0, 0))
+    if "\x00" in text:
+        pos = text.index("\x00")
+        raise LoadError("file contains a NUL byte: not a text template", lines.span(pos, pos + 1))
+    stripped = text.lstrip()
+    if stripped.startswith("{") or stripped.startswith("["):
+        doc = Document(path, text, "json", None, lines)
+        doc.root = _JsonParser(text, lines, doc).parse()
+        return doc
+    doc = Document(path, text, "yaml", None, lines)
+    doc.root = _load_yaml(text, lines, doc)
+    return doc
+
+
+# --------------------------------------------------------------------------------------------------- YAML
+
+
+def _load_yaml(text: str, lines: LineIndex, doc: Document) -> Any:
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _guard_flow_depth(text, lines, loader_cls)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = _mark_span(lines, mark)
+        raise LoadError(f"invalid YAML: {exc.problem or exc.context}", span) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(f"invalid YAML: {exc}", lines.span(0, 0)) from None
+    except RecursionError:
+        raise LoadError(f"YAML nesting is deeper than {MAX_DEPTH} levels", lines.span(0, 0)) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    return _YamlConverter(lines, doc).convert(node)
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _guard_flow_depth(text: str, lines: LineIndex, loader_cls: Any) -> None:
+    """Reject deep flow nesting before libyaml's recursive composer sees it (it overflows the C stack).
+
+    Bracket depth over-estimates flow depth (brackets inside strings count too), so only when it exceeds the
+    limit do we measure the real depth from the parser's events, which libyaml produces without recursion.
+    Block nesting needs indentation, so a file within MAX_BYTES cannot nest blocks deep enough to matter.
+    """
+    depth = peak = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > peak:
+            peak = depth
+            if peak > MAX_DEPTH:
+                break
+    if peak <= MAX_DEPTH:
+        return
+    import yaml
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader_cls):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise LoadError(f"nesting is deeper than {MAX_DEPTH} levels", _mark_span(lines, event.start_mark))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer will report the syntax error with its location
+
+
+def _mark_span(lines: LineIndex, mark: Any) -> Span:
+    if mark is None:
+        return lines.span(0, 0)
+    start = lines.offset(mark.line + 1, mark.column + 1)
+    return lines.span(start, start)
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_VALUES = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+class _YamlConverter:
+    def __init__(self, lines: LineIndex, doc: Document) -> None:
+        self.lines = lines
+        self.doc = doc
+        self.seen: set[int] = set()
+        self.count = 0
+        self.alias_count = 0
+        self.starts = lines.starts
+
+    def span(self, node: Any) -> Span:
+        s, e = node.start_mark, node.end_mark
+        starts = self.starts
+        start = starts[s.line] + s.column if s.line < len(starts) else self.lines.length
+        end = starts[e.line] + e.column if e.line < len(starts) else self.lines.length
+        return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1, start, end)
+
+    def convert(self, node: Any, depth: int = 0, path: tuple[Any, ...] = ()) -> Any:
+        self.count += 1
+        key = id(node)
+        aliased = key in self.seen
+        if aliased:
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIAS_NODES:
+                raise LoadError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (a 'billion laughs' file?)",
+                    self.span(node),
+                )
+        else:
+            self.seen.add(key)
+        if depth > MAX_DEPTH:
+            raise LoadError(f"nesting is deeper than {MAX_DEPTH} levels", self.span(node))
+        if self.count > MAX_NODES:
+            raise LoadError(f"template has more than {MAX_NODES} nodes", self.span(node))
+        tag = node.tag
+        if tag in _SHORT_TAGS:
+            return self._short_form(node, _SHORT_TAGS[tag], depth, path)
+        if tag.startswith("!"):
+            self.doc.problems.append((f"unknown YAML tag {tag}", self.span(node)))
+        kind = node.id
+        if kind == "scalar":
+            return self._scalar(node)
+        if kind == "mapping":
+            return self._mapping(node, depth, path)
+        return self._sequence(node, depth, path)
+
+    def _scalar(self, node: Any) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _STR_TAG or node.style:
+            return value
+        if tag == _INT_TAG:
+            # A leading zero is an account id or a code, not an octal number: keep the text.
+            digits = value.lstrip("+-")
+            if digits.startswith("0") and len(digits) > 1 or "_" in value or ":" in value:
+                return value
+            try:
+                return int(value, 0) if digits.startswith("0x") else int(value)
+            except ValueError:
+                return value
+        if tag == _BOOL_TAG:
+            return _BOOL_VALUES.get(value.lower(), value)
+        if tag == _NULL_TAG:
+            return None
+        if tag == _FLOAT_TAG:
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        return value  # timestamps, binary, unknown tags: the text, as CloudFormation reads it
+
+    def _mapping(self, node: Any, depth: int, path: tuple[Any, ...]) -> MapNode:
+        result = MapNode(self.span(node))
+        key_spans, value_spans = result.key_spans, result.value_spans
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node) if key_node.id == "scalar" else self.convert(key_node, depth + 1, path)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise LoadError("a mapping key must be a scalar", self.span(key_node))
+            key = str(key) if not isinstance(key, str) else key
+            key_span = self.span(key_node)
+            if key in result:
+                self.doc.duplicates.append(Duplicate(path, key, key_spans[key], key_span))
+            result[key] = self.convert(value_node, depth + 1, path + (key,))
+            key_spans[key] = key_span
+            value_spans[key] = self.span(value_node)
+        return result
+
+    def _sequence(self, node: Any, depth: int, path: tuple[Any, ...]) -> SeqNode:
+        result = SeqNode(self.span(node))
+        for index, item in enumerate(node.value):
+            result.append(self.convert(item, depth + 1, path + (index,)))
+            result.item_spans.append(self.span(item))
+        return result
+
+    def _short_form(self, node: Any, name: str, depth: int, path: tuple[Any, ...]) -> MapNode:
+        span = self.span(node)
+        if node.id == "scalar":
+            value: Any = node.value
+            if name == "Fn::GetAtt":
+                value = _split_getatt(value, span)
+            elif name == "Fn::GetAZs" and value == "":
+                value = ""
+        elif node.id == "mapping":
+            value = self._mapping(node, depth + 1, path + (name,))
+        else:
+            value = self._sequence(node, depth + 1, path + (name,))
+        result = MapNode(span)
+        result[name] = value
+        result.key_spans[name] = span
+        result.value_spans[name] = span
+        return result
+
+
+def _split_getatt(text: str, span: Span) -> Any:
+    # !GetAtt Resource.Attribute.With.Dots -> ["Resource", "Attribute.With.Dots"]
+    resource, dot, attribute = text.partition(".")
+    seq = SeqNode(span)
+    seq.extend([resource, attribute] if dot else [text])
+    seq.item_spans.extend([span] * len(seq))
+    return seq
+
+
+# --------------------------------------------------------------------------------------------------- JSON
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+class _JsonParser:
+    def __init__(self, text: str, lines: LineIndex, doc: Document) -> None:
+        from json.decoder import scanstring
+
+        self.text = text
+        self.lines = lines
+        self.doc = doc
+        self.scanstring = scanstring
+        self.count = 0
+
+    def error(self, message: str, pos: int) -> LoadError:
+        pos = min(pos, len(self.text))
+        return LoadError(f"invalid JSON: {message}", self.lines.span(pos, pos))
+
+    def parse(self) -> Any:
+        pos = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
+        value, end = self.value(pos, 0, ())
+        end = _WS.match(self.text, end).end()  # type: ignore[union-attr]
+        if end != len(self.text):
+            raise self.error("extra data after the document", end)
+        return value
+
+    def value(self, pos: int, depth: int, path: tuple[Any, ...]) -> tuple[Any, int]:
+        text = self.text
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.error(f"template has more than {MAX_NODES} nodes", pos)
+        if depth > MAX_DEPTH:
+            raise self.error(f"nesting is deeper than {MAX_DEPTH} levels", pos)
+        if pos >= len(text):
+            raise self.error("unexpected end of input", pos)
+        char = text[pos]
+        if char == '"':
+            try:
+                return self.scanstring(text, pos + 1, True)  # type: ignore[no-any-return]
+            except ValueError as exc:
+                raise self.error(str(exc).split(":")[0], pos) from None
+        if char == "{":
+            return self.obj(pos, depth, path)
+        if char == "[":
+            return self.array(pos, depth, path)
+        for word, literal in _LITERALS.items():
+            if text.startswith(word, pos):
+                return literal, pos + len(word)
+        match = _NUMBER.match(text, pos)
+        if match and match.end() > pos:
+            number = match.group(0)
+            if match.group(1) or match.group(2):
+                return float(number), match.end()
+            return int(number), match.end()
+        raise self.error(f"unexpected character {char!r}", pos)
+
+    def obj(self, pos: int, depth: int, path: tuple[Any, ...]) -> tuple[MapNode, int]:
+        text, ws = self.text, _WS.match
+        node = MapNode()
+        start = pos
+        pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+        if text.startswith("}", pos):
+            node.span = self.lines.span(start, pos + 1)
+            return node, pos + 1
+        while True:
+            if not text.startswith('"', pos):
+                raise self.error("expected a property name in double quotes", pos)
+            key_start = pos
+            key, pos = self.value(pos, depth + 1, path)
+            key_span = self.lines.span(key_start, pos)
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
+            if not text.startswith(":", pos):
+                raise self.error("expected ':' after a property name", pos)
+            pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+            value_start = pos
+            value, pos = self.value(pos, depth + 1, path + (key,))
+            if key in node:
+                self.doc.duplicates.append(Duplicate(path, key, node.key_spans[key], key_span))
+            node[key] = value
+            node.key_spans[key] = key_span
+            node.value_spans[key] = self.lines.span(value_start, pos)
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
+            if text.startswith(",", pos):
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+                continue
+            if text.startswith("}", pos):
+                node.span = self.lines.span(start, pos + 1)
+                return node, pos + 1
+            raise self.error("expected ',' or '}' in an object", pos)
+
+    def array(self, pos: int, depth: int, path: tuple[Any, ...]) -> tuple[SeqNode, int]:
+        text, ws = self.text, _WS.match
+        node = SeqNode()
+        start = pos
+        pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+        if text.startswith("]", pos):
+            node.span = self.lines.span(start, pos + 1)
+            return node, pos + 1
+        while True:
+            value_start = pos
+            value, pos = self.value(pos, depth + 1, path + (len(node),))
+            node.append(value)
+            node.item_spans.append(self.lines.span(value_start, pos))
+            pos = ws(text, pos).end()  # type: ignore[union-attr]
+            if text.startswith(",", pos):
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+                continue
+            if text.startswith("]", pos):
+                node.span = self.lines.span(start, pos + 1)
+                return node, pos + 1
+            raise self.error("expected ',' or ']' in an array", pos)
