@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
 from preflight.model.graph import Edge
+from preflight.resolve.scenarios import DEFAULT
 
 RULES = (
     Rule("PF1001", "circular-dependency", "Resources depend on each other in a cycle", "circular-dependency", "error"),
@@ -25,10 +26,12 @@ _SG_RULE_PROPS = ("SecurityGroupIngress", "SecurityGroupEgress")
 def check_cycles(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     resources = ctx.template.resources
-    scenarios = ctx.resolver.scenarios.scenarios
     for members in graph.strongly_connected():
         edges = graph.edges_within(members)
         always, sometimes = [], []
+        conditional = any(e.when for e in edges) or any(resources[m].condition for m in members)
+        # Enumerating scenarios costs a little; only a cycle that involves conditions needs it.
+        scenarios = ctx.resolver.scenarios.scenarios if conditional else (DEFAULT,)
         for scenario in scenarios:
             live = [e for e in edges if e.active(scenario) and ctx.resolver.active(resources[e.source], scenario)
                     and ctx.resolver.active(resources[e.target], scenario)]
@@ -73,9 +76,8 @@ def _where(edge: Edge) -> str:
 
 def _hint(ctx: Context, members: list[str], edges: list[Edge]) -> str:
     """The edit that breaks the cycle, for the shapes real templates show; a generic one otherwise."""
-    types = {m: ctx.template.resources[m].type for m in members}
     for rule in _HINTS:
-        hint = rule(types, edges)
+        hint = rule(ctx, members, edges)
         if hint:
             return hint
     deps = [e for e in edges if e.kind == "DependsOn"]
@@ -88,7 +90,8 @@ def _hint(ctx: Context, members: list[str], edges: list[Edge]) -> str:
             f"with a value built from a known name, or by moving that property into a separate resource.")
 
 
-def _sg_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+def _sg_hint(ctx: Context, members: list[str], edges: list[Edge]) -> str | None:
+    types = {m: ctx.template.resources[m].type for m in members}
     inline = [e for e in edges if types[e.source] == "AWS::EC2::SecurityGroup"
               and len(e.path) > 1 and e.path[1] in _SG_RULE_PROPS]
     if not inline:
@@ -99,18 +102,23 @@ def _sg_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
             f"{e.target} out of {e.path[1]} into a separate AWS::EC2::SecurityGroup{kind} resource.")
 
 
-def _bucket_notification_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
-    notif = [e for e in edges if types[e.source] == "AWS::S3::Bucket" and "NotificationConfiguration" in e.path]
-    back = [e for e in edges if types[e.target] == "AWS::S3::Bucket" and types[e.source] != "AWS::S3::Bucket"]
-    if not notif or not back:
+def _bucket_notification_hint(ctx: Context, members: list[str], edges: list[Edge]) -> str | None:
+    # The bucket usually reaches the cycle through DependsOn on the permission (which the ordering needs), so
+    # look at the bucket's own NotificationConfiguration rather than at the edges.
+    resources = ctx.template.resources
+    buckets = [m for m in members if resources[m].type == "AWS::S3::Bucket"
+               and "NotificationConfiguration" in resources[m].properties]
+    back = [e for e in edges if e.target in buckets and e.source not in buckets]
+    if not buckets or not back:
         return None
     b = back[0]
-    return (f"The bucket's NotificationConfiguration needs {notif[0].target} while {b.source} refers back to the "
+    return (f"{b.target}'s NotificationConfiguration must be created after {b.source}, which refers back to the "
             f"bucket ({b.kind} at {_where(b)}): give the bucket a fixed BucketName and build its ARN in {b.source} "
             f"as arn:${{AWS::Partition}}:s3:::<name> instead of a Ref/GetAtt of the bucket.")
 
 
-def _key_policy_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+def _key_policy_hint(ctx: Context, members: list[str], edges: list[Edge]) -> str | None:
+    types = {m: ctx.template.resources[m].type for m in members}
     policy = [e for e in edges if types[e.source] == "AWS::KMS::Key" and "KeyPolicy" in e.path]
     if not policy:
         return None
@@ -120,7 +128,8 @@ def _key_policy_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
             f"rely on the account-root statement and grant the key in {e.target}'s IAM policy instead.")
 
 
-def _replication_hint(types: dict[str, str], edges: list[Edge]) -> str | None:
+def _replication_hint(ctx: Context, members: list[str], edges: list[Edge]) -> str | None:
+    types = {m: ctx.template.resources[m].type for m in members}
     repl = [e for e in edges if types[e.source] == "AWS::S3::Bucket" and "ReplicationConfiguration" in e.path]
     back = [e for e in edges if types[e.target] == "AWS::S3::Bucket" and types[e.source] in
             ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
@@ -146,7 +155,8 @@ def check_unresolved(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding("PF1002", ref.span, message, resource=resource)
 
 
-def check_conditions_defined(ctx: Context) -> Iterator[Finding]:
+def check_resource_conditions(ctx: Context) -> Iterator[Finding]:
+    """A resource's Condition attribute names a condition that is not defined (Fn::If: structure.check_intrinsics)."""
     defined = ctx.template.conditions
     for resource in ctx.template.resources.values():
         if resource.condition is not None and resource.condition not in defined:
@@ -154,38 +164,10 @@ def check_conditions_defined(ctx: Context) -> Iterator[Finding]:
                 "PF1003", resource.node.value_span("Condition"),
                 f"Template format error: Unresolved condition dependencies [{resource.condition}] in the Resources "
                 f"block of the template", resource=resource.logical_id)
-    for section in ("Resources", "Outputs", "Conditions"):
-        node = ctx.template.root.get(section) if isinstance(ctx.template.root, dict) else None
-        if isinstance(node, dict):
-            yield from _undefined_ifs(ctx, node, section)
-
-
-def _undefined_ifs(ctx: Context, node: dict, section: str) -> Iterator[Finding]:  # type: ignore[type-arg]
-    from preflight.source.nodes import span_of
-
-    defined = ctx.template.conditions
-    for name, value in node.items():
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                arg = item.get("Fn::If") if len(item) == 1 else None
-                if isinstance(arg, list) and arg and isinstance(arg[0], str) and arg[0] not in defined:
-                    yield ctx.finding(
-                        "PF1003", span_of(item),
-                        f"Template error: unresolved condition dependency {arg[0]} in Fn::If",
-                        resource=str(name) if section == "Resources" else None)
-                cond = item.get("Condition") if section == "Conditions" and len(item) == 1 else None
-                if isinstance(cond, str) and cond not in defined:
-                    yield ctx.finding("PF1003", span_of(item),
-                                      f"Template format error: Unresolved condition dependencies [{cond}]")
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
 
 
 CHECKS = (
     Check(check_cycles, ("PF1001",)),
     Check(check_unresolved, ("PF1002",)),
-    Check(check_conditions_defined, ("PF1003",)),
+    Check(check_resource_conditions, ("PF1003",)),
 )

@@ -9,9 +9,11 @@ from preflight.checks.base import CATEGORIES, FIX_SAFETIES, Check, Rule
 
 
 def _areas() -> tuple[ModuleType, ...]:
-    from preflight.checks import graph, structure
+    from preflight.checks import account, graph, names, ordering, rollback, schema, structure, values
+    from preflight.checks.permissions import buckets, iam, kms, lambda_permissions, policy_validity
 
-    return (structure, graph)
+    return (structure, graph, ordering, names, values, account, rollback, schema,
+            kms, buckets, iam, lambda_permissions, policy_validity)
 
 
 @lru_cache(maxsize=1)

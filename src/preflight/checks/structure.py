@@ -13,6 +13,7 @@ from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
 from preflight.resolve.shapes import SHAPES
 from preflight.source.nodes import child_span, span_of
+from preflight.source.span import Span
 
 RULES = (
     Rule("PF0000", "internal-error", "A check crashed on this template", "other", "warning"),
@@ -25,6 +26,7 @@ RULES = (
     Rule("PF0005", "malformed-intrinsic", "An intrinsic function has malformed arguments", "template-structure",
          "error"),
     Rule("PF0006", "unknown-tag", "A YAML tag that CloudFormation does not know", "template-structure", "error"),
+    Rule("PF0007", "json-trailing-comma", "A trailing comma in JSON", "template-structure", "info"),
 )
 
 # Codes the engine emits itself (loading, crashes): they have catalog rows and docs but no check function.
@@ -55,11 +57,13 @@ def check_model_problems(ctx: Context) -> Iterator[Finding]:
                               severity="warning")
             continue
         yield ctx.finding("PF0004", problem.span, f"Template format error: {problem.message}", resource=problem.resource)
-    for message, span in ctx.document.problems:
-        yield ctx.finding("PF0006", span, f"Template format error: {message} (not a CloudFormation intrinsic function)")
+    for code, message, span, severity in ctx.document.problems:
+        yield ctx.finding(code, span, message, severity=severity)
 
 
-def check_intrinsic_shapes(ctx: Context) -> Iterator[Finding]:
+def check_intrinsics(ctx: Context) -> Iterator[Finding]:
+    """One walk over Resources, Outputs and Conditions: malformed intrinsic arguments (PF0005) and conditions
+    used by Fn::If or Condition that are not defined (PF1003)."""
     root = ctx.template.root
     if not isinstance(root, dict):
         return
@@ -69,32 +73,51 @@ def check_intrinsic_shapes(ctx: Context) -> Iterator[Finding]:
             continue
         for name, value in node.items():
             resource = str(name) if section == "Resources" else None
-            yield from _walk_shapes(ctx, value, resource, child_span(node, name))
+            yield from _walk_intrinsics(ctx, value, resource, child_span(node, name), section)
 
 
-def _walk_shapes(ctx: Context, node: Any, resource: str | None, span: Any) -> Iterator[Finding]:
-    stack = [(node, span)]
+def _walk_intrinsics(ctx: Context, node: Any, resource: str | None, span: Span, section: str) -> Iterator[Finding]:
+    defined = ctx.template.conditions
+    stack: list[tuple[Any, Any, Any]] = [(node, None, None)]
     while stack:
-        item, where = stack.pop()
+        item, parent, key = stack.pop()
         if isinstance(item, dict):
             if len(item) == 1:
-                key = next(iter(item))
-                shape = SHAPES.get(key)
-                if shape is not None and key != "Condition":
-                    problem = shape(item[key])
+                name = next(iter(item))
+                shape = SHAPES.get(name)
+                if shape is not None:
+                    arg = item[name]
+                    where = span_of(item, child_span(parent, key, span) if parent is not None else span)
+                    problem = shape(arg)
                     if problem is not None:
-                        yield ctx.finding("PF0005", span_of(item, where), f"Template error: {problem}",
-                                          resource=resource)
+                        yield ctx.finding("PF0005", where, f"Template error: {problem}", resource=resource)
                         continue
-            for key, value in item.items():
-                stack.append((value, child_span(item, key, where)))
+                    undefined = _undefined_condition(name, arg, section)
+                    if undefined is not None and undefined not in defined:
+                        message = (f"Template error: unresolved condition dependency {undefined} in Fn::If"
+                                   if name == "Fn::If" else
+                                   f"Template format error: Unresolved condition dependencies [{undefined}]")
+                        yield ctx.finding("PF1003", where, message, resource=resource)
+            for child_key, value in item.items():
+                if isinstance(value, (dict, list)):
+                    stack.append((value, item, child_key))
         elif isinstance(item, list):
             for index, value in enumerate(item):
-                stack.append((value, child_span(item, index, where)))
+                if isinstance(value, (dict, list)):
+                    stack.append((value, item, index))
+
+
+def _undefined_condition(name: str, arg: Any, section: str) -> str | None:
+    """The condition name a call refers to: Fn::If's first argument, or {"Condition": X} inside Conditions."""
+    if name == "Fn::If":
+        return arg[0]  # type: ignore[no-any-return]
+    if name == "Condition" and section == "Conditions":
+        return arg  # type: ignore[no-any-return]
+    return None
 
 
 CHECKS = (
     Check(check_duplicates, ("PF0003",)),
-    Check(check_model_problems, ("PF0002", "PF0004", "PF0006")),
-    Check(check_intrinsic_shapes, ("PF0005",)),
+    Check(check_model_problems, ("PF0001", "PF0002", "PF0004", "PF0006", "PF0007")),
+    Check(check_intrinsics, ("PF0005", "PF1003")),
 )

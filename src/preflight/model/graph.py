@@ -19,6 +19,7 @@ from preflight.source.nodes import MapNode, SeqNode, child_span, span_of
 from preflight.source.span import Span
 
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_REFERENCE_KEYS = frozenset(("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::If"))
 
 
 @dataclass(frozen=True)
@@ -76,36 +77,48 @@ class Graph:
 
     def _walk(self, section: str, source: str, node: Any, path: tuple[Any, ...],
               when: tuple[tuple[str, bool], ...], span: Span) -> None:
-        stack: list[tuple[Any, tuple[Any, ...], tuple[tuple[str, bool], ...], Span]] = [(node, path, when, span)]
+        # Spans are computed only where an edge is found: most nodes hold no reference.
+        stack: list[tuple[Any, tuple[Any, ...], tuple[tuple[str, bool], ...], Any, Any, Span]] = [
+            (node, path, when, None, None, span)]
         while stack:
-            item, path, when, span = stack.pop()
+            item, path, when, parent, key, fallback = stack.pop()
             if isinstance(item, dict):
                 if len(item) == 1:
-                    key = next(iter(item))
-                    arg = item[key]
-                    here = span_of(item, span)
-                    if key == "Ref" and isinstance(arg, str):
-                        self._add(section, source, arg, "Ref", here, path, when)
+                    name = next(iter(item))
+                    if name in _REFERENCE_KEYS:
+                        here = span_of(item, child_span(parent, key, fallback) if parent is not None else fallback)
+                        self._reference(section, source, name, item[name], path, when, here, stack)
                         continue
-                    if key == "Fn::GetAtt":
-                        target = _getatt_target(arg)
-                        if target:
-                            self._add(section, source, target, "GetAtt", here, path, when)
-                        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
-                            stack.append((arg[1], path + (key,), when, here))
-                        continue
-                    if key == "Fn::Sub":
-                        self._sub(section, source, arg, path, when, here, stack)
-                        continue
-                    if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
-                        for branch, value in ((True, arg[1]), (False, arg[2])):
-                            stack.append((value, path, when + ((arg[0], branch),), child_span(arg, 1 if branch else 2, here)))
-                        continue
-                for key, value in item.items():
-                    stack.append((value, path + (key,), when, child_span(item, key, span)))
+                for child_key, value in item.items():
+                    if isinstance(value, (dict, list)):
+                        stack.append((value, path + (child_key,), when, item, child_key, fallback))
             elif isinstance(item, list):
                 for index, value in enumerate(item):
-                    stack.append((value, path + (index,), when, child_span(item, index, span)))
+                    if isinstance(value, (dict, list)):
+                        stack.append((value, path + (index,), when, item, index, fallback))
+
+    def _reference(self, section: str, source: str, name: str, arg: Any, path: tuple[Any, ...],
+                   when: tuple[tuple[str, bool], ...], here: Span, stack: list[Any]) -> None:
+        if name == "Ref":
+            if isinstance(arg, str):
+                self._add(section, source, arg, "Ref", here, path, when)
+            return
+        if name == "Fn::GetAtt":
+            target = _getatt_target(arg)
+            if target:
+                self._add(section, source, target, "GetAtt", here, path, when)
+            if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+                stack.append((arg[1], path + (name,), when, None, None, here))
+            return
+        if name == "Fn::Sub":
+            self._sub(section, source, arg, path, when, here, stack)
+            return
+        # Fn::If: each branch exists only in the scenarios that take it.
+        if isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+            for branch, index in ((True, 1), (False, 2)):
+                stack.append((arg[index], path, when + ((arg[0], branch),), arg, index, here))
+        elif isinstance(arg, (dict, list)):
+            stack.append((arg, path + (name,), when, None, None, here))
 
     def _sub(self, section: str, source: str, arg: Any, path: tuple[Any, ...],
              when: tuple[tuple[str, bool], ...], span: Span, stack: list[Any]) -> None:
@@ -114,7 +127,7 @@ class Graph:
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict):
             text, variables = arg[0], arg[1]
             for name, value in variables.items():
-                stack.append((value, path + ("Fn::Sub", name), when, child_span(variables, name, span)))
+                stack.append((value, path + ("Fn::Sub", name), when, variables, name, span))
         else:
             return
         for match in _SUB_VAR.finditer(text):

@@ -208,8 +208,6 @@ class Resolver:
         return value if isinstance(value, list) else str(value) if not isinstance(value, bool) else str(value).lower()
 
     def _resource_ref(self, resource: Resource, scenario: Scenario) -> Any:
-        from preflight.data import resource_type
-
         info = resource_type(resource.type)
         ref_property = getattr(info, "ref_property", None) if info else None
         if ref_property and ref_property in resource.properties:
@@ -223,8 +221,6 @@ class Resolver:
         return self._generated_symbol(resource, "ref")
 
     def _generated_symbol(self, resource: Resource, kind: str) -> Symbol:
-        from preflight.data import resource_type
-
         info = resource_type(resource.type)
         generated = getattr(info, "generated_name", None) if info else None
         max_len = getattr(generated, "max_len", None) if generated else None
@@ -239,8 +235,6 @@ class Resolver:
 
     def name_of(self, resource: Resource, scenario: Scenario = DEFAULT) -> Any:
         """The physical name of a resource: its name property's value, or the symbol of the generated name."""
-        from preflight.data import resource_type
-
         info = resource_type(resource.type)
         prop = getattr(info, "name_property", None) if info else None
         if prop and prop in resource.properties:
@@ -282,8 +276,6 @@ class Resolver:
 
     def _arn(self, resource: Resource, scenario: Scenario) -> Any:
         """The ARN of a resource, built from the data's ARN format; None when the data has no format."""
-        from preflight.data import resource_type
-
         info = resource_type(resource.type)
         arn_format = getattr(info, "arn_format", None) if info else None
         if not arn_format:
@@ -312,8 +304,6 @@ class Resolver:
             return self._ref("AWS::Region", scenario)
         if placeholder == "Account":
             return self._ref("AWS::AccountId", scenario)
-        from preflight.data import resource_type
-
         info = resource_type(resource.type)
         if info is not None and getattr(info, "arn_uses", "name") == "ref":
             return self._ref(resource.logical_id, scenario)
@@ -566,9 +556,15 @@ class Resolver:
         return enumerate_scenarios(names, candidates, evaluate)
 
 
-def _is_name_attribute(resource: Resource, attribute: str) -> bool:
-    from preflight.data import resource_type
+def resource_type(type_name: str) -> Any:
+    """Ref/GetAtt/ARN/name facts of a resource type from preflight.data (None when the data has no entry)."""
+    from preflight import data
 
+    accessor = getattr(data, "resource_type", None)
+    return accessor(type_name) if accessor is not None else None
+
+
+def _is_name_attribute(resource: Resource, attribute: str) -> bool:
     info = resource_type(resource.type)
     return bool(info and getattr(info, "name_attribute", None) == attribute)
 

@@ -61,7 +61,8 @@ class Document:
     root: Any
     lines: LineIndex
     duplicates: list[Duplicate] = field(default_factory=list)
-    problems: list[tuple[str, Span]] = field(default_factory=list)  # unknown tags and similar, non-fatal
+    # Non-fatal problems found while loading: (code, message, span, severity or None for the catalog's).
+    problems: list[tuple[str, str, Span, str | None]] = field(default_factory=list)
 
     def line_text(self, line: int) -> str:
         starts = self.lines.starts
@@ -81,25 +82,73 @@ def load_text(text: str, path: str = "<string>") -> Document:
         raise LoadError("file contains a NUL byte: not a text template", lines.span(pos, pos + 1))
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
-        doc = Document(path, text, "json", None, lines)
-        doc.root = _JsonParser(text, lines, doc).parse()
-        return doc
+        return _load_json(text, lines, path)
     doc = Document(path, text, "yaml", None, lines)
     doc.root = _load_yaml(text, lines, doc)
     return doc
 
 
+# --------------------------------------------------------------------------------------------------- JSON
+
+_TRAILING_COMMA = re.compile(r",\s*[}\]]")
+
+
+def _load_json(text: str, lines: LineIndex, path: str) -> Document:
+    """JSON through libyaml first (a C parser: JSON is YAML flow syntax), our own parser when libyaml refuses.
+
+    libyaml reads every JSON template of the corpus exactly as json.loads does, except numbers with an exponent,
+    which the converter turns back into numbers. Where libyaml fails, our parser decides and gives a
+    JSON-specific message. Trailing commas, which YAML flow syntax allows, are reported by a cheap scan.
+    """
+    doc = Document(path, text, "json", None, lines)
+    try:
+        doc.root = _load_yaml(text, lines, doc, json_mode=True)
+    except LoadError:
+        doc = Document(path, text, "json", None, lines)
+        doc.root = _JsonParser(text, lines, doc).parse()
+        return doc
+    for match in _TRAILING_COMMA.finditer(text):
+        if _outside_string(text, match.start()):
+            _trailing_comma(doc, lines, match.start())
+    return doc
+
+
+def _outside_string(text: str, pos: int) -> bool:
+    """Whether a position lies outside a JSON string: an even number of unescaped quotes before it on its line."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    segment = text[line_start:pos].replace("\\\\", "").replace('\\"', "")
+    return segment.count('"') % 2 == 0
+
+
+def _trailing_comma(doc: Document, lines: LineIndex, pos: int) -> None:
+    # CloudFormation's JSON reader accepts a trailing comma (a corpus template with one got past parsing to fail on
+    # a circular dependency), but strict JSON tools (jq, json.load) do not.
+    doc.problems.append(("PF0007", "trailing comma: not valid JSON (CloudFormation accepts it, most JSON tools do "
+                         "not)", lines.span(pos, pos + 1), None))
+
+
 # --------------------------------------------------------------------------------------------------- YAML
 
 
-def _load_yaml(text: str, lines: LineIndex, doc: Document) -> Any:
+def _load_yaml(text: str, lines: LineIndex, doc: Document, json_mode: bool = False) -> Any:
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     _guard_flow_depth(text, lines, loader_cls)
     loader = loader_cls(text)
     try:
-        node = loader.get_single_node()
+        node = loader.get_node() if loader.check_node() else None
+        if loader.check_node():
+            extra = loader.get_node()
+            empty = extra is None or (extra.id == "scalar" and extra.value == "")
+            span = _mark_span(lines, extra.start_mark if extra is not None else None)
+            doc.problems.append((
+                "PF0001",
+                "the file holds more than one YAML document (a '---' separator); CloudFormation reads a template as "
+                "one document: only the first one was checked",
+                span,
+                "warning" if empty else None,
+            ))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = _mark_span(lines, mark)
@@ -112,7 +161,7 @@ def _load_yaml(text: str, lines: LineIndex, doc: Document) -> Any:
         loader.dispose()
     if node is None:
         return None
-    return _YamlConverter(lines, doc).convert(node)
+    return _YamlConverter(lines, doc, json_mode).convert(node)
 
 
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -161,11 +210,14 @@ _FLOAT_TAG = "tag:yaml.org,2002:float"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?[eE][-+]?\d+")
+_new_span = tuple.__new__
 _BOOL_VALUES = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 class _YamlConverter:
-    def __init__(self, lines: LineIndex, doc: Document) -> None:
+    def __init__(self, lines: LineIndex, doc: Document, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
         self.lines = lines
         self.doc = doc
         self.seen: set[int] = set()
@@ -178,7 +230,7 @@ class _YamlConverter:
         starts = self.starts
         start = starts[s.line] + s.column if s.line < len(starts) else self.lines.length
         end = starts[e.line] + e.column if e.line < len(starts) else self.lines.length
-        return Span(s.line + 1, s.column + 1, e.line + 1, e.column + 1, start, end)
+        return _new_span(Span, (s.line + 1, s.column + 1, e.line + 1, e.column + 1, start, end))
 
     def convert(self, node: Any, depth: int = 0, path: tuple[Any, ...] = ()) -> Any:
         self.count += 1
@@ -201,7 +253,8 @@ class _YamlConverter:
         if tag in _SHORT_TAGS:
             return self._short_form(node, _SHORT_TAGS[tag], depth, path)
         if tag.startswith("!"):
-            self.doc.problems.append((f"unknown YAML tag {tag}", self.span(node)))
+            self.doc.problems.append(("PF0006", f"Template format error: unknown YAML tag {tag} (not a "
+                                      f"CloudFormation intrinsic function)", self.span(node), None))
         kind = node.id
         if kind == "scalar":
             return self._scalar(node)
@@ -211,7 +264,11 @@ class _YamlConverter:
 
     def _scalar(self, node: Any) -> Any:
         tag, value = node.tag, node.value
-        if tag == _STR_TAG or node.style:
+        if node.style:
+            return value
+        if tag == _STR_TAG:
+            if self.json_mode and _JSON_NUMBER.fullmatch(value):
+                return float(value)  # JSON 1e5 is a number; YAML 1.1 reads it as a string
             return value
         if tag == _INT_TAG:
             # A leading zero is an account id or a code, not an octal number: keep the text.
@@ -305,6 +362,9 @@ class _JsonParser:
         pos = min(pos, len(self.text))
         return LoadError(f"invalid JSON: {message}", self.lines.span(pos, pos))
 
+    def trailing_comma(self, pos: int) -> None:
+        _trailing_comma(self.doc, self.lines, pos)
+
     def parse(self) -> Any:
         pos = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
         value, end = self.value(pos, 0, ())
@@ -370,7 +430,12 @@ class _JsonParser:
             node.value_spans[key] = self.lines.span(value_start, pos)
             pos = ws(text, pos).end()  # type: ignore[union-attr]
             if text.startswith(",", pos):
+                comma = pos
                 pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+                if text.startswith("}", pos):
+                    self.trailing_comma(comma)
+                    node.span = self.lines.span(start, pos + 1)
+                    return node, pos + 1
                 continue
             if text.startswith("}", pos):
                 node.span = self.lines.span(start, pos + 1)
@@ -392,7 +457,12 @@ class _JsonParser:
             node.item_spans.append(self.lines.span(value_start, pos))
             pos = ws(text, pos).end()  # type: ignore[union-attr]
             if text.startswith(",", pos):
+                comma = pos
                 pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+                if text.startswith("]", pos):
+                    self.trailing_comma(comma)
+                    node.span = self.lines.span(start, pos + 1)
+                    return node, pos + 1
                 continue
             if text.startswith("]", pos):
                 node.span = self.lines.span(start, pos + 1)

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test): preflight vs cfn-lint vs the PyYAML C parse floor, on the same templates, in one run.
+
+    python bench/bench_corpus.py [FOLDER] [--no-cfn-lint] [--single FILE]
+
+Prints, for each tool, wall time, the ratio to the parse floor and peak memory (max RSS of the child process),
+plus the wall time of one single-file `preflight check` run (start-up included). Each tool runs in its own
+child process so that its memory is measured alone. cfn-lint comes from `pip install -e .[bench]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_FOLDER = os.path.join(HERE, "..", "..", "shared", "corpus", "deployed")
+
+_FLOOR = """
+import sys, time, yaml
+
+class Loader(yaml.CSafeLoader):
+    pass
+
+def tagged(loader, suffix, node):  # CloudFormation short forms (!Ref, !Sub ...): build the plain value
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node)}
+    return {suffix: loader.construct_mapping(node)}
+
+Loader.add_multi_constructor("!", tagged)
+files = sys.argv[1:]
+t = time.perf_counter()
+for f in files:
+    with open(f, encoding="utf-8") as h:
+        yaml.load(h.read(), Loader=Loader)
+print(time.perf_counter() - t)
+"""
+
+_PREFLIGHT = """
+import sys, time
+t = time.perf_counter()
+from preflight.api import check_text, read_template
+n = 0
+for f in sys.argv[1:]:
+    n += len(check_text(read_template(f), f))
+print(time.perf_counter() - t)
+"""
+
+_CFN_LINT = """
+import sys, time
+t = time.perf_counter()
+import cfnlint.api
+from cfnlint.api import lint_all
+from cfnlint.config import ManualArgs
+for f in sys.argv[1:]:
+    with open(f, encoding="utf-8") as h:
+        cfnlint.api.lint(h.read(), config=ManualArgs(regions=["us-east-1"]))
+print(time.perf_counter() - t)
+"""
+
+
+def measure(code: str, files: list[str]) -> tuple[float, float]:
+    """(seconds reported by the child, peak RSS in MiB of the child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([sys.executable, "-c", code, *files], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return float(proc.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
+
+
+def single_file_wall(path: str) -> float:
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "preflight.cli", "check", path], capture_output=True, check=False)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", nargs="?", default=DEFAULT_FOLDER)
+    parser.add_argument("--no-cfn-lint", action="store_true")
+    parser.add_argument("--single", help="file for the single-file wall-time figure")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    files = sorted(p for p in glob.glob(os.path.join(args.folder, "*")) if p.endswith((".json", ".yaml", ".yml")))
+    if not files:
+        raise SystemExit(f"no templates in {args.folder}")
+    results: dict[str, dict[str, float]] = {}
+    floor, floor_mem = measure(_FLOOR, files)
+    results["parse floor (PyYAML C)"] = {"seconds": floor, "ratio": 1.0, "peak_mib": floor_mem}
+    seconds, mem = measure(_PREFLIGHT, files)
+    results["preflight"] = {"seconds": seconds, "ratio": seconds / floor, "peak_mib": mem}
+    if not args.no_cfn_lint:
+        try:
+            seconds, mem = measure(_CFN_LINT, files)
+            results["cfn-lint"] = {"seconds": seconds, "ratio": seconds / floor, "peak_mib": mem}
+        except SystemExit as exc:
+            print(f"cfn-lint not measured: {exc}", file=sys.stderr)
+    single = args.single or max(files, key=os.path.getsize)
+    results["single file (wall, start-up included)"] = {"seconds": single_file_wall(single)}
+    if args.json:
+        print(json.dumps({"files": len(files), "results": results}, indent=2))
+        return 0
+    print(f"{len(files)} templates from {os.path.relpath(args.folder)}")
+    for name, row in results.items():
+        ratio = f"{row['ratio']:.2f}x floor" if "ratio" in row else ""
+        mem = f"peak {row['peak_mib']:.0f} MiB" if "peak_mib" in row else f"({os.path.basename(single)})"
+        print(f"  {name:<40} {row['seconds']:8.2f} s  {ratio:>12}  {mem}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
