@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="check templates, folders or cdk.out assemblies")
-    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="template files, folders or cdk.out assemblies")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
                        help="lowest severity that makes the exit code 1 (default: error)")
@@ -103,6 +103,23 @@ def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
     return values
 
 
+def _split_parameter_args(args: argparse.Namespace) -> None:
+    """`--parameters A=1 template.yaml`: argparse's nargs="+" swallows the template; give it back to the paths.
+
+    A parameter file never has a top-level Resources key; a template always does (that is how folders are
+    searched too), so the split is decided by content, not by position.
+    """
+    from preflight.discover import looks_like_template
+
+    keep = []
+    for item in args.parameters:
+        if os.path.isdir(item) or ("=" not in item or os.path.exists(item)) and looks_like_template(item):
+            args.paths.append(item)
+        else:
+            keep.append(item)
+    args.parameters = keep
+
+
 def _pins(args: argparse.Namespace) -> Any:
     from preflight.resolve.pins import Pins
 
@@ -117,6 +134,9 @@ def _check(args: argparse.Namespace) -> int:
     from preflight.findings import SEVERITY_RANK
     from preflight.report import render
 
+    _split_parameter_args(args)
+    if not args.paths:
+        raise UsageError("check needs at least one PATH (a template, a folder or a cdk.out folder)")
     pins = _pins(args)
     options = Options(select=frozenset(args.select), ignore=frozenset(args.ignore))
     found = discover(args.paths)

@@ -58,13 +58,13 @@ def _walk(folder: str, found: Discovery) -> None:
             path = os.path.join(root, name)
             if not name.lower().endswith(_TEMPLATE_SUFFIXES):
                 continue
-            if _looks_like_template(path):
+            if looks_like_template(path):
                 found.files.append(path)
             else:
                 found.skipped.append(path)
 
 
-def _looks_like_template(path: str) -> bool:
+def looks_like_template(path: str) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             head = handle.read(_SNIFF_BYTES)

@@ -7,6 +7,7 @@ https://aws.amazon.com/blogs/infrastructure-and-automation/handling-circular-dep
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
@@ -18,6 +19,8 @@ RULES = (
     Rule("PF1002", "unresolved-reference", "A reference to a resource or parameter that does not exist",
          "template-structure", "error"),
     Rule("PF1003", "undefined-condition", "A condition that is used but not defined", "template-structure", "error"),
+    Rule("PF1004", "unknown-attribute", "Fn::GetAtt of an attribute the resource type does not have",
+         "template-structure", "error"),
 )
 
 _SG_RULE_PROPS = ("SecurityGroupIngress", "SecurityGroupEgress")
@@ -166,8 +169,65 @@ def check_resource_conditions(ctx: Context) -> Iterator[Finding]:
                 f"block of the template", resource=resource.logical_id)
 
 
+def check_getatt_attributes(ctx: Context) -> Iterator[Finding]:
+    """GetAtt attributes against the resource provider schemas (preflight.data.resource_type().attributes)."""
+    from preflight.data import resource_type
+
+    resources = ctx.template.resources
+    seen: set[tuple[Any, ...]] = set()
+    for edge in (*ctx.graph.edges, *ctx.graph.output_edges):
+        if edge.kind not in ("GetAtt", "Sub"):
+            continue
+        target = resources[edge.target]
+        info = resource_type(target.type)
+        if info is None or not info.attributes:
+            continue
+        for attribute in _getatt_attributes(ctx, edge):
+            key = (edge.source, edge.path, edge.target, attribute)
+            if _open_attributes(target.type, attribute) or attribute in info.attributes or key in seen:
+                continue
+            seen.add(key)
+            known = ", ".join(sorted(info.attributes)[:12])
+            yield ctx.finding(
+                "PF1004", edge.span,
+                f"Template error: resource {edge.target} does not support attribute type {attribute} in "
+                f"Fn::GetAtt ({target.type} has: {known})",
+                resource=edge.source if edge.source in resources else edge.target, related=[edge.target])
+
+
+def _getatt_attributes(ctx: Context, edge: Edge) -> list[str]:
+    """The literal attributes named at an edge's location: Fn::GetAtt's, or each ${Target.Attr} of an Fn::Sub."""
+    owner = ctx.template.resources.get(edge.source) or ctx.template.outputs.get(edge.source)
+    node: Any = owner.node if owner is not None else None
+    for key in edge.path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return []
+    if not isinstance(node, dict) or len(node) != 1:
+        return []
+    if edge.kind == "Sub":
+        arg = node.get("Fn::Sub")
+        text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) and arg and isinstance(arg[0], str) else ""
+        prefix = "${" + edge.target + "."
+        return [m.split("}", 1)[0] for m in text.split(prefix)[1:] if "}" in m]
+    arg = node.get("Fn::GetAtt")
+    if isinstance(arg, list) and len(arg) == 2 and arg[0] == edge.target and isinstance(arg[1], str):
+        return [arg[1]]
+    if isinstance(arg, str) and arg.startswith(edge.target + "."):
+        return [arg[len(edge.target) + 1:]]
+    return []
+
+
+def _open_attributes(type_name: str, attribute: str) -> bool:
+    # Custom resources return whatever their provider sends; nested stacks expose Outputs.<Name>.
+    return (type_name.startswith("Custom::") or type_name == "AWS::CloudFormation::CustomResource"
+            or attribute.startswith("Outputs.") or type_name.endswith("::MODULE"))
+
+
 CHECKS = (
     Check(check_cycles, ("PF1001",)),
     Check(check_unresolved, ("PF1002",)),
     Check(check_resource_conditions, ("PF1003",)),
+    Check(check_getatt_attributes, ("PF1004",)),
 )

@@ -55,6 +55,7 @@ class Graph:
         self.template = template
         self.edges: list[Edge] = []
         self.dangling: list[Dangling] = []
+        self.output_edges: list[Edge] = []  # references from Outputs: not dependencies, but checked like them
         self.out: dict[str, list[Edge]] = {rid: [] for rid in template.resources}
         for resource in template.resources.values():
             self._walk_resource(resource.logical_id, resource.node)
@@ -141,8 +142,9 @@ class Graph:
              when: tuple[tuple[str, bool], ...]) -> None:
         template = self.template
         if target in template.resources:
-            if section == "Resources":  # an output depends on resources, but nothing depends on an output
-                self.edges.append(Edge(source, target, kind, span, path, when))
+            edge = Edge(source, target, kind, span, path, when)
+            # Nothing depends on an output, so output references are kept apart from the dependency edges.
+            (self.edges if section == "Resources" else self.output_edges).append(edge)
             return
         if kind in ("Ref", "Sub") and (target in template.parameters or is_pseudo(target)):
             return

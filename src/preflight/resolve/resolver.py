@@ -47,7 +47,7 @@ class Resolver:
     def __init__(self, template: Template, pins: Pins | None = None) -> None:
         self.template = template
         self.pins = pins or Pins()
-        self._cache: dict[tuple[int, Scenario], Any] = {}
+        self._cache: dict[tuple[int, Scenario], tuple[Any, Any]] = {}
         self._resolving: set[str] = set()
         self._scenarios: ScenarioSet | None = None
         self._condition_cache: dict[tuple[str, Scenario], bool | None] = {}
@@ -85,14 +85,18 @@ class Resolver:
 
     def resolve(self, node: Any, scenario: Scenario = DEFAULT) -> Any:
         """The value of `node` in `scenario`. AWS::NoValue is returned as NO_VALUE at the top level only."""
-        if isinstance(node, (MapNode, SeqNode, dict, list)):
+        if isinstance(node, (MapNode, SeqNode)):
+            # Template nodes live as long as the document: their id is a stable key. The node is kept in the
+            # entry anyway so that an id can never be reused while cached.
             key = (id(node), scenario)
             cached = self._cache.get(key)
-            if cached is not None:
-                return cached
+            if cached is not None and cached[0] is node:
+                return cached[1]
             value = self._resolve(node, scenario)
-            self._cache[key] = value
+            self._cache[key] = (node, value)
             return value
+        if isinstance(node, (dict, list)):
+            return self._resolve(node, scenario)
         return node
 
     def resolve_all(self, node: Any) -> list[tuple[Scenario, Any]]:
@@ -264,15 +268,24 @@ class Resolver:
         resource = self.template.resources.get(logical_id)
         if resource is None:
             return Unknown(f"GetAtt of '{logical_id}', which is not a resource of this template")
-        if attribute in ("Arn",):
+        if attribute == "Arn":
             arn = self._arn(resource, scenario)
             if arn is not None:
+                info = resource_type(resource.type)
+                suffix = getattr(info, "getatt_arn_suffix", "") if info else ""
+                if suffix and isinstance(arn, (str, Symbolic)):
+                    return Symbolic.of([*(arn.parts if isinstance(arn, Symbolic) else [arn]), suffix], resource.key_span)
                 return arn
         if attribute in ("Name",) or _is_name_attribute(resource, attribute):
             name = self.name_of(resource, scenario)
             if isinstance(name, (str, Symbolic)):
                 return name
         return Symbol(f"attr:{logical_id}.{attribute}", "attribute", f"{logical_id}.{attribute}")
+
+    def arn_of(self, resource: Resource, scenario: Scenario = DEFAULT) -> Any:
+        """The resource's ARN as IAM policies and request contexts name it (not always what GetAtt Arn returns:
+        a log group's GetAtt Arn ends with ':*'); None when the data has no ARN format for the type."""
+        return self._arn(resource, scenario)
 
     def _arn(self, resource: Resource, scenario: Scenario) -> Any:
         """The ARN of a resource, built from the data's ARN format; None when the data has no format."""
@@ -308,6 +321,13 @@ class Resolver:
         if info is not None and getattr(info, "arn_uses", "name") == "ref":
             return self._ref(resource.logical_id, scenario)
         name = self.name_of(resource, scenario)
+        if placeholder.endswith("WithPath"):
+            # IAM ARNs carry the path: arn:aws:iam::123456789012:role/division/app (Path "/division/")
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+            path = self.resolve(resource.properties.get("Path", "/"), scenario)
+            if isinstance(path, str) and isinstance(name, (str, Symbolic, Symbol)):
+                prefix = path.strip("/")
+                name = Symbolic.of([prefix + "/" if prefix else "", *(name.parts if isinstance(name, Symbolic) else [name])])
         if isinstance(name, (str, Symbolic, Symbol)):
             return name if not isinstance(name, Symbol) else Symbolic((name,))
         return Unknown(f"the name of {resource.logical_id}")
