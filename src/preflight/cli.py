@@ -42,6 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("-v", "--verbose", action="store_true", help="say which files were skipped")
 
+    explain = sub.add_parser("explain-policy", help="decide one request against one policy of a template, and say why")
+    explain.add_argument("template", metavar="TEMPLATE")
+    explain.add_argument("--resource", required=True, metavar="LOGICAL_ID",
+                         help="the resource that holds the policy (a key, bucket policy, role, permission ...)")
+    explain.add_argument("--principal", required=True,
+                         help="who asks: logs.amazonaws.com, service:..., an IAM ARN or an account id")
+    explain.add_argument("--action", required=True, help="e.g. kms:GenerateDataKey")
+    explain.add_argument("--on", metavar="ARN", help="the resource ARN of the request (default: the policy's resource)")
+    explain.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
+                         help="a request context key, e.g. aws:SourceAccount=${AWS::AccountId}; repeatable")
+    _add_pins(explain)
+
     rules = sub.add_parser("rules", help="list every check: code, severity, category, title")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -65,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "explain-policy":
+            return _explain(args)
         parser.print_help()
         return EXIT_USAGE
     except UsageError as exc:
@@ -175,6 +189,15 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     threshold = SEVERITY_RANK[args.fail_on]
     return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from preflight.explain_cmd import explain_policy
+
+    text, allowed = explain_policy(args.template, args.resource, args.principal, args.action, args.on,
+                                   args.context, _pins(args))
+    sys.stdout.write(text.rstrip("\n") + "\n")
+    return EXIT_CLEAN if allowed else EXIT_FINDINGS
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -154,3 +154,35 @@ def test_rules_command_lists_the_catalog(capsys):
     assert {"code": "PF1001", "slug": "circular-dependency", "title": "Resources depend on each other in a cycle",
             "category": "circular-dependency", "severity": "error", "fix": "none",
             "doc_url": "docs/checks/PF1001.md"} in rows
+
+
+def test_explain_policy_names_the_deciding_statement_and_its_line(capsys):
+    template = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "cloudtrail", "fixed.yaml")
+    code = main(["explain-policy", template, "--resource", "TrailBucketPolicy", "--principal",
+                 "cloudtrail.amazonaws.com", "--action", "s3:PutObject",
+                 "--on", "arn:aws:s3:::${TrailBucket}/AWSLogs/${AWS::AccountId}/f.json.gz",
+                 "--context", "s3:x-amz-acl=bucket-owner-full-control"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("Decision: Allow\n")
+    assert 'line 61:13  bucket policy TrailBucketPolicy, statement 2 "AWSCloudTrailWrite" (Allow): allows' in out
+
+
+def test_explain_policy_reports_a_denial_with_exit_1(capsys):
+    template = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "cloudtrail", "failing.yaml")
+    code = main(["explain-policy", template, "--resource", "TrailKey", "--principal", "cloudtrail.amazonaws.com",
+                 "--action", "kms:GenerateDataKey"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("Decision: ImplicitDeny")
+    assert "the key policy TrailKey has no statement that allows service principal cloudtrail.amazonaws.com" in out
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--resource", "Nope"], "has no resource 'Nope'"),
+    (["--resource", "TrailBucket"], "holds no policy preflight knows"),
+], ids=["missing-resource", "no-policy"])
+def test_explain_policy_usage_errors(args, message, capsys):
+    template = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "cloudtrail", "fixed.yaml")
+    assert main(["explain-policy", template, "--principal", "x.amazonaws.com", "--action", "s3:GetObject", *args]) == 2
+    assert message in capsys.readouterr().err
