@@ -32,11 +32,11 @@ def check_text(text: str, path: str = "<string>", *, pins: Pins | None = None,
     try:
         document = load_text(text, path)
     except LoadError as exc:
-        return [_engine_finding(catalog, path, "PF0001", exc.span, exc.message)]
+        return _select([_engine_finding(catalog, path, "PF0001", exc.span, exc.message)], options)
     if not isinstance(document.root, dict):
         span = getattr(document.root, "span", NO_SPAN)
-        return [_engine_finding(catalog, path, "PF0002", span, "Template format error: the template must be a "
-                                "mapping with a Resources section")]
+        return _select([_engine_finding(catalog, path, "PF0002", span, "Template format error: the template must "
+                                        "be a mapping with a Resources section")], options)
     template = build_template(document)
     resolver = Resolver(template, pins)
     graph = Graph(template)

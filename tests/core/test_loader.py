@@ -162,3 +162,14 @@ def test_json_trailing_comma_is_accepted_and_noted():
     doc = load_text('{"a": [1, 2,], "b": "x,]"}')
     assert doc.root == {"a": [1, 2], "b": "x,]"}
     assert [p[0] for p in doc.problems] == ["PF0007"]
+
+
+def test_mapping_keys_are_names_as_written():
+    doc = load_text("Conditions:\n  On: !Equals [a, a]\n  Off: !Equals [a, b]\n  1: x\n")
+    assert list(doc.root["Conditions"]) == ["On", "Off", "1"]
+
+
+def test_a_tag_or_collection_as_key_is_rejected_with_its_location():
+    with pytest.raises(LoadError) as info:
+        load_text("a:\n  [x]: 1\n")
+    assert info.value.span.line == 2

@@ -129,7 +129,7 @@ def test_resource_refs_and_arns(resolver):
     assert str(value(resolver, "!GetAtt Role.Arn")) == "arn:aws:iam::${AWS::AccountId}:role/svc/app"
     assert str(value(resolver, "!GetAtt Logs.Arn")).endswith("log-group:/app/logs:*"), "GetAtt Arn adds ':*'"
     assert str(resolver.arn_of(resolver.template.resources["Logs"])).endswith("log-group:/app/logs")
-    assert str(value(resolver, "!GetAtt Generated.Arn")) == "arn:aws:s3:::${ref:Generated}"
+    assert str(value(resolver, "!GetAtt Generated.Arn")) == "arn:aws:s3:::${Generated}"
 
 
 def test_getazs_select_gives_one_symbol_per_index(resolver):

@@ -27,6 +27,10 @@ RULES = (
          "error"),
     Rule("PF0006", "unknown-tag", "A YAML tag that CloudFormation does not know", "template-structure", "error"),
     Rule("PF0007", "json-trailing-comma", "A trailing comma in JSON", "template-structure", "info"),
+    Rule("PF0008", "logical-id-clash", "A parameter and a resource share one logical id", "template-structure",
+         "error"),
+    Rule("PF0009", "non-alphanumeric-logical-id", "A logical id that is not alphanumeric", "template-structure",
+         "error"),
 )
 
 # Codes the engine emits itself (loading, crashes): they have catalog rows and docs but no check function.
@@ -116,7 +120,32 @@ def _undefined_condition(name: str, arg: Any, section: str) -> str | None:
     return None
 
 
+def check_logical_ids(ctx: Context) -> Iterator[Finding]:
+    """Logical ids are alphanumeric and unique among all logical names of the template, parameters included.
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
+    """
+    template = ctx.template
+    for name, resource in template.resources.items():
+        parameter = template.parameters.get(name)
+        if parameter is not None:
+            yield ctx.finding(
+                "PF0008", resource.key_span,
+                f"Template format error: the logical id {name} is used by a parameter (line {parameter.key_span.line}) "
+                f"and by a resource; logical ids must be unique among all logical names of the template",
+                resource=name)
+    for section, names in (("Resources", template.resources), ("Parameters", template.parameters)):
+        for name, item in names.items():
+            if not name.isascii() or not name.isalnum():
+                yield ctx.finding(
+                    "PF0009", item.key_span,
+                    f"Template format error: {section[:-1]} name {name} is non alphanumeric.",
+                    resource=name if section == "Resources" else None)
+
+
 CHECKS = (
+    Check(check_logical_ids, ("PF0008", "PF0009")),
     Check(check_duplicates, ("PF0003",)),
     Check(check_model_problems, ("PF0001", "PF0002", "PF0004", "PF0006", "PF0007")),
     Check(check_intrinsics, ("PF0005", "PF1003")),

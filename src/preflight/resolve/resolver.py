@@ -209,6 +209,8 @@ class Resolver:
             return items
         if parameter.type == "Number" and isinstance(value, (int, float)):
             return value
+        if isinstance(value, dict):  # an intrinsic in Default: CloudFormation rejects it, the value is not known
+            return Unknown(f"the Default of parameter {parameter.name} is not a plain value")
         return value if isinstance(value, list) else str(value) if not isinstance(value, bool) else str(value).lower()
 
     def _resource_ref(self, resource: Resource, scenario: Scenario) -> Any:

@@ -42,7 +42,16 @@ class Symbol:
     charset: str | None = field(default=None, compare=False)  # e.g. "digits", "lower-alnum-dash"
 
     def __str__(self) -> str:
-        return "${" + self.key + "}"
+        """As the template would write it in a Sub: ${Stage}, ${Bucket}, ${Role.Arn}, ${AWS::Region}."""
+        kind, sep, name = self.key.partition(":")
+        if not sep or kind not in _DISPLAY:
+            return "${" + self.key + "}"
+        return _DISPLAY[kind].format(name)
+
+
+# How symbols are shown in messages: like the template writes the reference (the key stays the identity).
+_DISPLAY = {"param": "${{{}}}", "ref": "${{{}}}", "attr": "${{{}}}", "import": "${{ImportValue {}}}",
+            "az": "${{GetAZs[{}]}}"}
 
 
 Part = Union[str, Symbol]

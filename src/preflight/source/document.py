@@ -294,10 +294,10 @@ class _YamlConverter:
         result = MapNode(self.span(node))
         key_spans, value_spans = result.key_spans, result.value_spans
         for key_node, value_node in node.value:
-            key = self._scalar(key_node) if key_node.id == "scalar" else self.convert(key_node, depth + 1, path)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise LoadError("a mapping key must be a scalar", self.span(key_node))
-            key = str(key) if not isinstance(key, str) else key
+            if key_node.id != "scalar" or key_node.tag in _SHORT_TAGS:
+                raise LoadError("a mapping key must be a plain name", self.span(key_node))
+            # Keys are names as written: YAML 1.1 would read a condition named On as the boolean true.
+            key = key_node.value
             key_span = self.span(key_node)
             if key in result:
                 self.doc.duplicates.append(Duplicate(path, key, key_spans[key], key_span))

@@ -1,0 +1,1 @@
+"""Permission checks: services reaching customer resources (issue: the service knowledge base)."""

@@ -1,0 +1,312 @@
+"""Policy validity: what IAM, KMS and S3 refuse when the stack creates a role, a key or a bucket policy.
+
+- managed policy ARNs that do not exist (the most frequent real failure: ``service-role/ConfigRole`` and
+  ``AWSConfigRole`` do not exist, ``service-role/AWS_ConfigRole`` does), and service-linked-role policies
+  attached to customer roles;
+- principals AWS refuses ("Invalid principal in policy"), such as the example account ids of the documentation;
+- other problems the service that stores the policy rejects (from ``preflight.policy.validate``);
+- the KMS key policy lock-out safety check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from preflight import data
+from preflight.checks.base import Check, Context, Rule
+from preflight.findings import Finding, Fix
+from preflight.model.template import Resource
+from preflight.policy import facts as policy_facts
+from preflight.policy.evaluate import Principal, Request
+from preflight.policy.validate import PolicyDiagnostic, validate
+from preflight.resolve.values import Symbol, Symbolic
+from preflight.services import managed_policy_facts, source_url
+from preflight.services.replay import (
+    Actor,
+    PolicySource,
+    Workspace,
+    conditional,
+    decide,
+    foreign_actor,
+    workspace,
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "PF6501",
+        "managed-policy-not-found",
+        "A managed policy ARN that does not exist",
+        "iam-trust-or-role",
+        "error",
+        "display",
+    ),
+    Rule(
+        "PF6502",
+        "service-linked-policy-on-role",
+        "A service-linked role's policy attached to a customer role",
+        "iam-trust-or-role",
+        "error",
+    ),
+    Rule(
+        "PF6503",
+        "key-policy-lockout",
+        "The key policy would lock the deployer out of the key",
+        "kms-service-access",
+        "error",
+    ),
+    Rule(
+        "PF6504", "invalid-principal", "A policy names a principal AWS refuses", "iam-trust-or-role", "error"
+    ),
+    Rule(
+        "PF6505", "trust-policy-rejected", "IAM refuses the role's trust policy", "iam-trust-or-role", "error"
+    ),
+    Rule(
+        "PF6506", "bucket-policy-rejected", "S3 refuses the bucket policy", "bucket-policy-service", "error"
+    ),
+    Rule("PF6507", "key-policy-rejected", "KMS refuses the key policy", "kms-service-access", "error"),
+)
+
+
+# --- PF6501 / PF6502: managed policy ARNs ------------------------------------------------------------------------
+def check_managed_policies(ctx: Context, principal: Resource) -> Iterator[Finding]:
+    facts = managed_policy_facts()
+    prop = facts.properties.get(principal.type)
+    node = principal.properties.get(prop) if prop else None
+    if not isinstance(node, list):
+        return
+    for index, item in enumerate(node):
+        span = node.item_span(index) if hasattr(node, "item_span") else principal.prop_span(prop or "")
+        for _, value in ctx.values(item):
+            finding = _managed_finding(ctx, principal, value, span)
+            if finding is not None:
+                yield finding
+                break
+
+
+def _aws_managed_text(value: Any) -> str | None:
+    """``arn:<partition>:iam::aws:policy/...`` as text, the partition symbol rendered as ``aws``."""
+    if isinstance(value, str):
+        return value if value.startswith("arn:") and ":iam::aws:policy/" in value else None
+    if not isinstance(value, Symbolic):
+        return None
+    parts = []
+    for part in value.parts:
+        if isinstance(part, Symbol):
+            if part.key != "AWS::Partition":
+                return None
+            parts.append("aws")
+        else:
+            parts.append(part)
+    text = "".join(parts)
+    return text if ":iam::aws:policy/" in text else None
+
+
+def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -> Finding | None:
+    facts = managed_policy_facts()
+    arn = _aws_managed_text(value)
+    if arn is None:
+        return None
+    path = arn.split(":iam::aws:policy/", 1)[1]
+    if path.startswith(facts.service_role_path) and data.is_managed_policy_arn(arn):
+        message = (
+            f"{facts.service_role_error}: {arn} is the policy of a service-linked role; AWS creates and "
+            f"attaches it to that role itself. Remove it from {principal.logical_id}"
+        )
+        return ctx.finding(
+            "PF6502",
+            span,
+            message,
+            resource=principal.logical_id,
+            notes=facts.docs,
+            severity=conditional(ctx, principal),
+        )
+    if data.is_managed_policy_arn(arn):
+        return None
+    suggestion = data.suggest_managed_policy(arn)
+    message = facts.not_found_error.replace("${Arn}", arn)
+    fix = None
+    if suggestion is not None:
+        message += f". Did you mean {suggestion}?"
+        fix = Fix(f"replace with {suggestion}", "display")
+    return ctx.finding(
+        "PF6501",
+        span,
+        message,
+        resource=principal.logical_id,
+        fix=fix,
+        notes=facts.docs,
+        severity=conditional(ctx, principal),
+    )
+
+
+# --- PF6504 - PF6507: what the storing service rejects -------------------------------------------------------------
+# (resource type, policy property, policy kind) of the policies whose problems AWS rejects at create time.
+_POLICIES: tuple[tuple[str, str, str], ...] = (
+    ("AWS::IAM::Role", "AssumeRolePolicyDocument", "trust"),
+    ("AWS::KMS::Key", "KeyPolicy", "kms-key"),
+    ("AWS::S3::BucketPolicy", "PolicyDocument", "s3-bucket"),
+)
+_CODE_BY_KIND = {"trust": "PF6505", "s3-bucket": "PF6506", "kms-key": "PF6507"}
+_PRINCIPAL_KINDS = ("invalid-principal", "placeholder-account")
+
+
+def check_policy_validity(ctx: Context, resource: Resource) -> Iterator[Finding]:
+    ws = workspace(ctx)
+    for rtype, prop, kind in _POLICIES:
+        if resource.type != rtype or prop not in resource.properties:
+            continue
+        seen: set[tuple[str, int, int]] = set()
+        for scenario in ws.scenarios(resource)[:1] or ws.scenarios()[:1]:
+            source = _policy(ws, resource, kind, scenario)
+            if source.policy is None:
+                continue
+            for diagnostic in validate(source.policy):
+                key = (diagnostic.kind, diagnostic.span.line, diagnostic.span.column)
+                if not diagnostic.rejected or key in seen:
+                    continue
+                seen.add(key)
+                yield _validity_finding(ctx, resource, prop, kind, diagnostic)
+
+
+def _policy(ws: Workspace, resource: Resource, kind: str, scenario: Any) -> PolicySource:
+    if kind == "trust":
+        return ws.trust_policy(resource, scenario)
+    if kind == "kms-key":
+        return ws.key_policy(resource, scenario)
+    from preflight.policy.model import parse_policy
+
+    document = ws.document(resource.properties.get("PolicyDocument"), scenario)
+    return PolicySource(
+        parse_policy(document, kind="s3-bucket", name=resource.logical_id),
+        "bucket policy",
+        (resource.logical_id,),
+    )
+
+
+def _validity_finding(
+    ctx: Context, resource: Resource, prop: str, kind: str, diagnostic: PolicyDiagnostic
+) -> Finding:
+    span = diagnostic.span if diagnostic.span.line else resource.prop_span(prop)
+    error = diagnostic.aws_error or "the policy is rejected"
+    related = _owners(ctx, resource)
+    if diagnostic.kind in _PRINCIPAL_KINDS:
+        literal = _in_template_text(resource.properties.get(prop), diagnostic.message)
+        severity = None if literal else "warning"
+        where = (
+            "" if literal else " (from a parameter default or mapping: it fails unless a real value is given)"
+        )
+        message = f"{error}: {diagnostic.message}{where}"
+        return ctx.finding(
+            "PF6504",
+            span,
+            message,
+            resource=resource.logical_id,
+            related=related,
+            severity=severity or conditional(ctx, resource),
+            notes=(diagnostic.doc_url,),
+        )
+    message = f"{error}: {diagnostic.message}"
+    return ctx.finding(
+        _CODE_BY_KIND[kind],
+        span,
+        message,
+        resource=resource.logical_id,
+        related=related,
+        notes=(diagnostic.doc_url,),
+        severity=conditional(ctx, resource),
+    )
+
+
+def _owners(ctx: Context, resource: Resource) -> list[str]:
+    if resource.type == "AWS::S3::BucketPolicy":
+        ws = workspace(ctx)
+        return [b.logical_id for b in ws.referenced(resource, "Bucket", types=("AWS::S3::Bucket",))]
+    return []
+
+
+def _in_template_text(node: Any, message: str) -> bool:
+    """Whether the offending account id is written literally in the policy (not from a parameter)."""
+    accounts = [a for a in policy_facts.PLACEHOLDER_ACCOUNTS if a in message]
+    if not accounts:
+        return True
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and any(a in item for a in accounts):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+# --- PF6503: key policy lock-out ----------------------------------------------------------------------------------
+DEPLOYER = Symbol(
+    "deployer", "resource", "the identity that deploys the stack (its role or user name)", min_len=1
+)
+
+
+def check_key_lockout(ctx: Context, key: Resource) -> Iterator[Finding]:
+    """ "The key policy must allow the caller to make a subsequent PutKeyPolicy request on the KMS key" unless
+    BypassPolicyLockoutSafetyCheck is set (cfn-kms); the caller is the stack's deployer, an IAM principal of the
+    account whose own policies are assumed to allow it."""
+    ws = workspace(ctx)
+    if (
+        "KeyPolicy" not in key.properties
+        or ws.resolve(key.properties.get("BypassPolicyLockoutSafetyCheck")) is True
+    ):
+        return
+    partition, account = ws.pseudo("AWS::Partition"), ws.pseudo("AWS::AccountId")
+    arn = Symbolic.of(["arn:", *_parts(partition), ":iam::", *_parts(account), ":role/", DEPLOYER])
+    actor = foreign_actor(arn, "the deployer")
+    actor = Actor(actor.principal, actor.identity, same_account=True, label="the deployer")
+    for scenario in ws.scenarios(key)[:1]:
+        policy = ws.key_policy(key, scenario)
+        # KMS always sets kms:CallerAccount (kms-cond); CloudFormation calls KMS directly (no kms:ViaService).
+        request = Request(
+            Principal("aws", arn),
+            "kms:PutKeyPolicy",
+            ws.arn(key.logical_id, scenario),
+            {"kms:CallerAccount": account},
+        )
+        decision = decide(request, policy, actor)
+        if decision.outcome not in ("ImplicitDeny", "ExplicitDeny"):
+            continue
+        reason = "no statement allows kms:PutKeyPolicy to the account (arn:...:root) or to that identity"
+        if decision.outcome == "ExplicitDeny":
+            reason = "; ".join(f"{d.label} (line {d.span.line}) denies it" for d in decision.deciding[:2])
+        message = (
+            f"The new key policy will not allow you to update the key policy in the future. "
+            f"(MalformedPolicyDocumentException): the identity that deploys the stack may not call "
+            f"kms:PutKeyPolicy on {key.logical_id}: {reason}. Keep the statement that allows the account "
+            f'root (arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root) "kms:*", or name the deploying role'
+        )
+        yield ctx.finding(
+            "PF6503",
+            key.prop_span("KeyPolicy"),
+            message,
+            resource=key.logical_id,
+            notes=(source_url("cfn-kms"), source_url("kms-default")),
+            severity=conditional(ctx, key),
+        )
+
+
+def _parts(value: Any) -> list[Any]:
+    return list(value.parts) if isinstance(value, Symbolic) else [value]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        check_managed_policies,
+        ("PF6501", "PF6502"),
+        types=("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"),
+    ),
+    Check(
+        check_policy_validity,
+        ("PF6504", "PF6505", "PF6506", "PF6507"),
+        types=("AWS::IAM::Role", "AWS::KMS::Key", "AWS::S3::BucketPolicy"),
+    ),
+    Check(check_key_lockout, ("PF6503",), types=("AWS::KMS::Key",)),
+)

@@ -1,0 +1,312 @@
+"""Policy validity: what AWS refuses at create time, and what it stores but will never match as intended.
+
+``validate(policy)`` returns plain ``PolicyDiagnostic`` records; the checks that turn them into Findings live in
+``checks/``. Whether AWS rejects a problem at create time depends on the service that stores the policy
+(``facts.REJECTIONS``): S3 rejects a bucket policy with an invalid principal or condition key (MalformedPolicy),
+KMS a key policy with an invalid principal, IAM a trust policy with an invalid principal; anything else is a
+warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from preflight.policy import facts, iamdb
+from preflight.policy.match import STAR, compile_pattern, match
+from preflight.policy.model import PatternEntry, Policy, PrincipalEntry, Statement
+from preflight.policy.tri import NO
+from preflight.resolve.values import Symbolic
+from preflight.source.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDiagnostic:
+    kind: str  # "invalid-principal", "unknown-action", ... (a key of DOCS)
+    message: str
+    span: Span
+    rejected: bool  # AWS refuses to create the policy
+    aws_error: str | None  # what AWS prints when it refuses
+    doc_url: str
+    statement: int | None = None
+    policy_kind: str = ""
+
+
+DOCS: Mapping[str, str] = {
+    "invalid-principal": facts.DOC_PRINCIPAL,
+    "placeholder-account": facts.DOC_PRINCIPAL,
+    "missing-principal": facts.DOC_PRINCIPAL,
+    "principal-in-identity-policy": facts.DOC_PRINCIPAL,
+    "unknown-action": facts.DOC_ACTION,
+    "unknown-service": facts.DOC_ACTION,
+    "malformed-action": facts.DOC_ACTION,
+    "foreign-action": facts.DOC_S3_PUT_BUCKET_POLICY,
+    "missing-action": facts.DOC_ACTION,
+    "malformed-arn": facts.DOC_ARNS,
+    "missing-resource": facts.DOC_RESOURCE,
+    "unknown-condition-key": facts.DOC_GLOBAL_KEYS,
+    "foreign-condition-key": facts.DOC_S3_CONDITION_KEYS,
+    "unknown-operator": facts.DOC_CONDITION_OPERATORS,
+    "set-operator-on-single-valued-key": facts.DOC_MULTIVALUED,
+    "multivalued-key-without-set-operator": facts.DOC_MULTIVALUED,
+    "variables-without-version": facts.DOC_VARIABLES,
+    "invalid-effect": facts.DOC_GRAMMAR,
+    "invalid-version": facts.DOC_VERSION,
+    "notprincipal-with-allow": facts.DOC_NOTPRINCIPAL,
+    "notprincipal-not-supported": facts.DOC_NOTPRINCIPAL,
+}
+
+Found = tuple[str, str, Span]  # (kind, message, span)
+
+
+def validate(policy: Policy) -> tuple[PolicyDiagnostic, ...]:
+    """Every problem of a policy, in document order."""
+    out = [_record(policy, p.kind, p.message, p.span, p.statement) for p in policy.problems]
+    for stmt in policy.statements:
+        if stmt.unknown is not None:
+            continue
+        for check in STATEMENT_CHECKS:
+            out.extend(
+                _record(policy, kind, message, span, stmt.index)
+                for kind, message, span in check(stmt, policy)
+            )
+    return tuple(out)
+
+
+def _record(policy: Policy, kind: str, message: str, span: Span, statement: int | None) -> PolicyDiagnostic:
+    rejection = facts.REJECTIONS.get((policy.kind, kind))
+    doc = rejection.source if rejection else DOCS.get(kind, facts.DOC_GRAMMAR)
+    return PolicyDiagnostic(
+        kind,
+        message,
+        span,
+        rejection is not None,
+        rejection.message if rejection else None,
+        doc,
+        statement,
+        policy.kind,
+    )
+
+
+# --- statement shape ----------------------------------------------------------------------------------------------
+def _shape(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    if stmt.effect not in ("Allow", "Deny", "Unknown"):
+        yield (
+            "invalid-effect",
+            f"Effect must be Allow or Deny, not {stmt.effect!r}",
+            stmt.element_span("Effect"),
+        )
+    if stmt.action is None:
+        yield "missing-action", "the statement has no Action or NotAction", stmt.span
+    if stmt.resource is None and not policy.resource_based:
+        yield "missing-resource", "the statement has no Resource or NotResource", stmt.span
+    for name in stmt.extra_elements:
+        yield "unknown-element", f"unknown statement element {name!r}", stmt.element_span(name)
+
+
+def _principal_presence(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    if policy.resource_based and stmt.principal is None:
+        yield "missing-principal", f"a statement of a {policy.label} must name a Principal", stmt.span
+    if not policy.resource_based and stmt.principal is not None:
+        yield (
+            "principal-in-identity-policy",
+            f"a {policy.label} cannot name a Principal: it applies to the identity it is attached to",
+            stmt.principal.span,
+        )
+    if stmt.principal is not None and stmt.principal.negated:
+        yield from _not_principal(stmt, policy)
+
+
+def _not_principal(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    """NotPrincipal only works with Deny, and not in trust policies, SCPs or RCPs."""
+    assert stmt.principal is not None
+    if policy.kind in ("trust", "scp", "rcp"):
+        yield "notprincipal-not-supported", f"a {policy.label} cannot use NotPrincipal", stmt.principal.span
+    elif stmt.effect == "Allow":
+        yield (
+            "notprincipal-with-allow",
+            "NotPrincipal is only supported with Effect Deny: with Allow it grants everyone else",
+            stmt.principal.span,
+        )
+
+
+# --- principals ----------------------------------------------------------------------------------------------------
+_AWS_ARN = re.compile(
+    r"^arn:[a-z\-]+:(iam::\d{12}:(root|user/.+|role/.+|federated-user/.+)|sts::\d{12}:(assumed-role/.+/.+|federated-user/.+))$"
+)
+_UNIQUE_ID = re.compile(r"^A(IDA|ROA|NPA|IPA|GPA)[A-Z0-9]{12,}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_FEDERATED_ARN = re.compile(r"^arn:[a-z\-]+:iam::\d{12}:(saml-provider|oidc-provider)/.+$")
+_CANONICAL = re.compile(r"^[0-9a-f]{64}$")
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+
+# Shapes a symbolic principal must be able to take, per kind (glob patterns for the matcher).
+_SYMBOLIC_SHAPES: Mapping[str, tuple[str, ...]] = {
+    "aws": ("arn:*:iam::*:*", "arn:*:sts::*:*", "????????????", "A*"),
+    "service": tuple("*" + suffix for suffix in facts.SERVICE_PRINCIPAL_SUFFIXES),
+    "federated": ("arn:*:iam::*:*", *sorted(facts.WELL_KNOWN_FEDERATED)),
+    "canonical": ("*",),
+}
+
+
+def _literal_ok(kind: str, value: str) -> bool:
+    if kind == "aws":
+        return bool(_ACCOUNT.match(value) or _AWS_ARN.match(value) or _UNIQUE_ID.match(value))
+    if kind == "service":
+        return bool(_SERVICE.match(value)) and value.endswith(facts.SERVICE_PRINCIPAL_SUFFIXES)
+    if kind == "federated":
+        return value in facts.WELL_KNOWN_FEDERATED or bool(_FEDERATED_ARN.match(value))
+    if kind == "canonical":
+        return bool(_CANONICAL.match(value))
+    return False
+
+
+def _principal_ok(entry: PrincipalEntry) -> bool:
+    if entry.kind in ("*", "unknown"):
+        return True
+    if isinstance(entry.value, str):
+        return _literal_ok(entry.kind, entry.value)
+    if isinstance(entry.value, Symbolic):
+        shapes = _SYMBOLIC_SHAPES.get(entry.kind, ())
+        return any(match(compile_pattern(shape), entry.value) is not NO for shape in shapes)
+    return entry.kind != "invalid" and not isinstance(entry.value, (list, dict, bool, int, float))
+
+
+def _placeholder(entry: PrincipalEntry) -> str | None:
+    if entry.kind != "aws" or not isinstance(entry.value, str):
+        return None
+    account = entry.account if isinstance(entry.account, str) else None
+    if account is None and _AWS_ARN.match(entry.value):
+        account = entry.value.split(":")[4]
+    return account if account in facts.PLACEHOLDER_ACCOUNTS else None
+
+
+def _principals(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    if stmt.principal is None:
+        return
+    for entry in stmt.principal.entries:
+        shown = entry.value if isinstance(entry.value, (str, Symbolic)) else repr(entry.value)
+        if not _principal_ok(entry):
+            what = f"{entry.type_key} principal" if entry.type_key else "Principal"
+            yield "invalid-principal", f"{what} {shown} is not a valid principal", entry.span
+        elif (account := _placeholder(entry)) is not None:
+            yield (
+                "placeholder-account",
+                f"principal {shown} names account {account}, an example account id from the AWS documentation",
+                entry.span,
+            )
+
+
+# --- actions ------------------------------------------------------------------------------------------------------
+def _actions(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    if stmt.action is None:
+        return
+    for entry in stmt.action.entries:
+        if isinstance(entry.raw, str):
+            yield from _action(entry, policy)
+
+
+def _action(entry: PatternEntry, policy: Policy) -> Iterator[Found]:
+    raw = entry.raw
+    if raw == "*":
+        return
+    if ":" not in raw:
+        yield "malformed-action", f"action {raw!r} must be <service>:<action>", entry.span
+        return
+    prefix, name = raw.split(":", 1)
+    if policy.kind == "s3-bucket" and prefix.lower() != "s3":
+        yield "foreign-action", f"action {raw} is not an Amazon S3 action", entry.span
+    if any(c in prefix for c in "*?") or not iamdb.service_exists(prefix):
+        yield "unknown-service", f"{prefix!r} is not the prefix of an AWS service (action {raw})", entry.span
+        return
+    pattern = compile_pattern(name, fold=True)
+    if not any(match(pattern, known) is not NO for known in iamdb.actions(prefix)):
+        yield "unknown-action", f"{raw} matches no action of service {prefix}", entry.span
+
+
+# --- resources ------------------------------------------------------------------------------------------------------
+_ARN_SHAPE = compile_pattern("arn:*:*:*:*:*")
+
+
+def _resources(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    if stmt.resource is None:
+        return
+    for entry in stmt.resource.entries:
+        if not _arn_ok(entry):
+            yield "malformed-arn", f"resource {entry.raw} is not an ARN", entry.span
+
+
+def _arn_ok(entry: PatternEntry) -> bool:
+    raw = entry.raw
+    if entry.pattern.matches_all or not isinstance(raw, (str, Symbolic)):
+        return True
+    if isinstance(raw, str) and any(t is STAR for t in entry.pattern.tokens):
+        return raw.startswith("arn:")
+    if isinstance(raw, str):
+        parts = raw.split(":", 5)
+        return len(parts) == 6 and parts[0] == "arn" and bool(parts[1]) and bool(parts[2])
+    return match(_ARN_SHAPE, raw) is not NO
+
+
+# --- conditions -----------------------------------------------------------------------------------------------------
+def _conditions(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    for clause in stmt.conditions:
+        if clause.unknown is not None:
+            continue
+        if clause.base is None:
+            yield "unknown-operator", f"{clause.operator} is not a condition operator", clause.span
+            continue
+        yield from _condition_key(clause.key, clause.set_op, clause.base, clause.span, policy)
+
+
+def _condition_key(key: str, set_op: str | None, base: str, span: Span, policy: Policy) -> Iterator[Found]:
+    prefix = key.split(":", 1)[0].lower()
+    if policy.kind == "s3-bucket" and prefix not in ("aws", "s3"):
+        yield "foreign-condition-key", f"condition key {key} is neither a global nor an Amazon S3 key", span
+        return
+    multivalued = iamdb.is_multivalued(key)
+    if multivalued is None:
+        yield "unknown-condition-key", f"condition key {key} is not documented for service {prefix}", span
+    elif set_op and not multivalued:
+        yield (
+            "set-operator-on-single-valued-key",
+            f"{set_op} on the single-valued key {key} can make the policy more permissive than intended",
+            span,
+        )
+    elif multivalued and not set_op and base != "Null":
+        yield (
+            "multivalued-key-without-set-operator",
+            f"{key} is multivalued: use ForAnyValue or ForAllValues",
+            span,
+        )
+
+
+# --- policy variables -----------------------------------------------------------------------------------------------
+def _variables(stmt: Statement, policy: Policy) -> Iterator[Found]:
+    if stmt.variables:
+        return
+    texts: list[tuple[Any, Span]] = [
+        (e.raw, e.span) for e in (stmt.resource.entries if stmt.resource else ())
+    ]
+    for clause in stmt.conditions:
+        texts.extend(zip(clause.values, clause.value_spans))
+    for raw, span in texts:
+        if isinstance(raw, str) and "${" in raw:
+            yield (
+                "variables-without-version",
+                f"{raw!r} uses a policy variable, which is literal text unless Version is 2012-10-17",
+                span,
+            )
+
+
+STATEMENT_CHECKS: tuple[Callable[[Statement, Policy], Iterable[Found]], ...] = (
+    _shape,
+    _principal_presence,
+    _principals,
+    _actions,
+    _resources,
+    _conditions,
+    _variables,
+)

@@ -1,0 +1,83 @@
+"""Every snapshot carries its source and date, is compact, and loads lazily."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from importlib import metadata, resources
+from pathlib import Path
+
+import pytest
+
+from preflight.data import snapshot_info
+
+NAMES = ["resource_types", "managed_policies", "engine_versions", "lambda_runtimes", "regions", "singletons"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _text(name: str) -> str:
+    return resources.files("preflight.data").joinpath(f"{name}.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NAMES, ids=NAMES)
+def test_snapshot_has_source_date_notes_data(name: str) -> None:
+    raw = json.loads(_text(name))
+    assert set(raw) == {"source", "retrieved", "notes", "data"}
+    assert raw["source"] and all(isinstance(s, str) and s for s in raw["source"])
+    assert dt.date.fromisoformat(raw["retrieved"]) <= dt.date.today()
+    assert len(raw["notes"]) > 40
+    info = snapshot_info(name)
+    assert info.retrieved == dt.date.fromisoformat(raw["retrieved"])
+    assert info.source == tuple(raw["source"])
+
+
+@pytest.mark.parametrize("name", NAMES, ids=NAMES)
+def test_snapshot_is_compact_and_key_sorted(name: str) -> None:
+    text = _text(name)
+    assert not any(line[:1].isspace() for line in text.splitlines()), "no indentation"
+    assert '": ' not in text.split('"notes"')[0], "no space after separators in data"
+    raw = json.loads(text)
+    assert isinstance(raw["data"], dict) and list(raw["data"]) == sorted(raw["data"])
+
+
+@pytest.mark.parametrize("name", NAMES, ids=NAMES)
+def test_sources_name_urls_or_package_versions(name: str) -> None:
+    for source in snapshot_info(name).source:
+        assert source.startswith("https://") or "@" in source, source
+
+
+def test_importing_preflight_data_loads_no_file() -> None:
+    code = (
+        "import preflight.data, preflight.data._snapshot as s; "
+        "assert s.load_raw.cache_info().currsize == 0, s.load_raw.cache_info()"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _cfnlint_matches(name: str) -> bool:
+    try:
+        version = metadata.version("cfn-lint")
+    except metadata.PackageNotFoundError:
+        return False
+    return any(s.startswith(f"cfn-lint@{version} ") for s in snapshot_info(name).source)
+
+
+OFFLINE = ["resource_types", "engine_versions", "lambda_runtimes", "singletons"]
+
+
+@pytest.mark.parametrize("name", OFFLINE, ids=OFFLINE)
+def test_refresh_script_reproduces_snapshot_from_installed_sources(name: str) -> None:
+    if not _cfnlint_matches(name):
+        pytest.skip("installed cfn-lint differs from the snapshot's source version")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import refresh_data
+    finally:
+        sys.path.pop(0)
+    build, depth = refresh_data.BUILDERS[name]
+    payload = build("2000-01-01")
+    assert payload["data"] == json.loads(_text(name))["data"]
+    rendered = refresh_data.render_snapshot(payload, depth)
+    assert json.loads(rendered)["data"] == payload["data"]
