@@ -14,7 +14,6 @@ import argparse
 import glob
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -42,6 +41,8 @@ for f in files:
     with open(f, encoding="utf-8") as h:
         yaml.load(h.read(), Loader=Loader)
 print(time.perf_counter() - t)
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 _PREFLIGHT = """
@@ -52,6 +53,8 @@ n = 0
 for f in sys.argv[1:]:
     n += len(check_text(read_template(f), f))
 print(time.perf_counter() - t)
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 _CFN_LINT = """
@@ -64,17 +67,18 @@ for f in sys.argv[1:]:
     with open(f, encoding="utf-8") as h:
         cfnlint.api.lint(h.read(), config=ManualArgs(regions=["us-east-1"]))
 print(time.perf_counter() - t)
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
 def measure(code: str, files: list[str]) -> tuple[float, float]:
-    """(seconds reported by the child, peak RSS in MiB of the child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(seconds reported by the child, peak RSS in MiB of the child, as the child itself measures it)."""
     proc = subprocess.run([sys.executable, "-c", code, *files], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{proc.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return float(proc.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
+    seconds, peak_kib = proc.stdout.strip().splitlines()[-2:]
+    return float(seconds), int(peak_kib) / 1024
 
 
 def single_file_wall(path: str) -> float:

@@ -173,3 +173,14 @@ def test_a_tag_or_collection_as_key_is_rejected_with_its_location():
     with pytest.raises(LoadError) as info:
         load_text("a:\n  [x]: 1\n")
     assert info.value.span.line == 2
+
+
+@pytest.mark.parametrize("text", ["a: é€😀\nbé: [x, 'ü', y]\n", "a: 1\r\nbé: [x, 'ü', y]\r\n"], ids=["unicode", "crlf"])
+def test_span_offsets_are_character_offsets(text):
+    doc = load_text(text)
+    for key in doc.root:
+        for span in (doc.root.key_span(key), doc.root.value_span(key)):
+            line_start = doc.lines.starts[span.line - 1]
+            assert span.start == line_start + span.column - 1
+    value = doc.root.value_span("bé")
+    assert doc.text[value.start:value.end] == "[x, 'ü', y]"

@@ -91,6 +91,19 @@ class Context:
         self.graph = graph
         self.rules = rules
         self.options = options
+        self._memo: dict[str, Any] = {}
+
+    def release(self) -> None:
+        """Drop the memo (its entries refer back to the context), so that refcounting frees the template."""
+        self._memo.clear()
+
+    def memo(self, key: str, factory: Callable[[Context], Any]) -> Any:
+        """Derived data several checks share (a policy workspace, an index), built once per context and dropped
+        with it: checks stay pure and nothing outlives the template being checked."""
+        value = self._memo.get(key)
+        if value is None:
+            value = self._memo[key] = factory(self)
+        return value
 
     @property
     def pins(self) -> Any:

@@ -59,8 +59,14 @@ class NoValue:
 NO_VALUE = NoValue()
 
 
+PSEUDO_NAMES = frozenset(("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::StackName",
+                          "AWS::StackId", "AWS::NotificationARNs", "AWS::NoValue"))
+
+
 def pseudo_value(name: str, pins: Pins) -> Any:
     """The value of a pseudo parameter, or None when `name` is not one."""
+    if name not in PSEUDO_NAMES:
+        return None
     table: dict[str, Any] = {
         "AWS::Region": pins.region or REGION,
         "AWS::AccountId": pins.account_id or ACCOUNT,
@@ -75,4 +81,4 @@ def pseudo_value(name: str, pins: Pins) -> Any:
 
 
 def is_pseudo(name: str) -> bool:
-    return name.startswith("AWS::") and pseudo_value(name, Pins()) is not None
+    return name in PSEUDO_NAMES

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from preflight.model.template import Parameter, Resource, Template
-from preflight.resolve.pins import NO_VALUE, Pins, pseudo_value
+from preflight.resolve.pins import NO_VALUE, PSEUDO_NAMES, Pins, pseudo_value
 from preflight.resolve.scenarios import (
     DEFAULT,
     Other,
@@ -51,29 +51,7 @@ class Resolver:
         self._resolving: set[str] = set()
         self._scenarios: ScenarioSet | None = None
         self._condition_cache: dict[tuple[str, Scenario], bool | None] = {}
-        self._dispatch: dict[str, Callable[[Any, Scenario], Any]] = {
-            "Ref": self._ref,
-            "Fn::GetAtt": self._getatt,
-            "Fn::Sub": self._sub,
-            "Fn::Join": self._join,
-            "Fn::Select": self._select,
-            "Fn::Split": self._split,
-            "Fn::If": self._if,
-            "Fn::Equals": self._equals,
-            "Fn::And": self._and,
-            "Fn::Or": self._or,
-            "Fn::Not": self._not,
-            "Fn::FindInMap": self._find_in_map,
-            "Fn::GetAZs": self._getazs,
-            "Fn::Base64": self._base64,
-            "Fn::Cidr": self._cidr,
-            "Fn::ImportValue": self._import_value,
-            "Fn::Length": self._length,
-            "Fn::ToJsonString": self._to_json_string,
-            "Fn::Transform": self._opaque,
-            "Fn::ForEach": self._opaque,
-            "Fn::GetParam": self._opaque,
-        }
+        self._pseudo = {name: pseudo_value(name, self.pins) for name in PSEUDO_NAMES}
 
     # ------------------------------------------------------------------ public
 
@@ -157,7 +135,7 @@ class Resolver:
         problem = SHAPES[name](arg)
         if problem is not None:
             return Unknown(f"malformed {name}: {problem}", span_of(node))
-        return self._dispatch[name](arg, scenario)
+        return _DISPATCH[name](self, arg, scenario)
 
     # ------------------------------------------------------------------ Ref / GetAtt
 
@@ -166,7 +144,7 @@ class Resolver:
             assigned = scenario.input(name)
             if assigned is not None and not isinstance(assigned, Other):
                 return assigned
-        pseudo = pseudo_value(name, self.pins)
+        pseudo = self._pseudo.get(name)
         if pseudo is not None:
             return pseudo
         parameter = self.template.parameters.get(name)
@@ -576,6 +554,33 @@ class Resolver:
                 self._cache, self._condition_cache = saved
 
         return enumerate_scenarios(names, candidates, evaluate)
+
+
+# One evaluator per intrinsic. A class-level table of plain functions: a per-instance table of bound methods would
+# make every resolver a reference cycle, freed only by the cyclic collector that check_text pauses.
+_DISPATCH: dict[str, Callable[[Resolver, Any, Scenario], Any]] = {
+    "Ref": Resolver._ref,
+    "Fn::GetAtt": Resolver._getatt,
+    "Fn::Sub": Resolver._sub,
+    "Fn::Join": Resolver._join,
+    "Fn::Select": Resolver._select,
+    "Fn::Split": Resolver._split,
+    "Fn::If": Resolver._if,
+    "Fn::Equals": Resolver._equals,
+    "Fn::And": Resolver._and,
+    "Fn::Or": Resolver._or,
+    "Fn::Not": Resolver._not,
+    "Fn::FindInMap": Resolver._find_in_map,
+    "Fn::GetAZs": Resolver._getazs,
+    "Fn::Base64": Resolver._base64,
+    "Fn::Cidr": Resolver._cidr,
+    "Fn::ImportValue": Resolver._import_value,
+    "Fn::Length": Resolver._length,
+    "Fn::ToJsonString": Resolver._to_json_string,
+    "Fn::Transform": lambda self, arg, scenario: Resolver._opaque(arg, scenario),
+    "Fn::ForEach": lambda self, arg, scenario: Resolver._opaque(arg, scenario),
+    "Fn::GetParam": lambda self, arg, scenario: Resolver._opaque(arg, scenario),
+}
 
 
 def resource_type(type_name: str) -> Any:

@@ -33,18 +33,24 @@ class Other:
 class Scenario:
     conditions: tuple[tuple[str, bool], ...] = ()
     inputs: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    # Lookups and the hash are used on every resolution (scenarios key the resolver's caches): precomputed.
+    _conditions: dict[str, bool] = field(init=False, repr=False, compare=False)
+    _inputs: dict[str, Any] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_conditions", dict(self.conditions))
+        object.__setattr__(self, "_inputs", dict(self.inputs))
+        object.__setattr__(self, "_hash", hash(self.conditions))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def condition(self, name: str) -> bool | None:
-        for key, value in self.conditions:
-            if key == name:
-                return value
-        return None
+        return self._conditions.get(name)
 
     def input(self, name: str) -> Any:
-        for key, value in self.inputs:
-            if key == name:
-                return value
-        return None
+        return self._inputs.get(name)
 
     def describe(self) -> str:
         if not self.conditions:

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from preflight.checks.base import Context
 from preflight.model.graph import Edge
@@ -46,16 +45,9 @@ OBJECT_KEY = Symbol(
 
 
 # --- the workspace ---------------------------------------------------------------------------------------------
-_WORKSPACES: WeakKeyDictionary[Context, Workspace] = WeakKeyDictionary()
-
-
 def workspace(ctx: Context) -> Workspace:
-    """The workspace of a check context (one per template check run)."""
-    found = _WORKSPACES.get(ctx)
-    if found is None:
-        found = Workspace(ctx)
-        _WORKSPACES[ctx] = found
-    return found
+    """The workspace of a check context (one per template check run), kept by the context itself."""
+    return ctx.memo("services.workspace", Workspace)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

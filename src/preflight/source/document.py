@@ -226,11 +226,10 @@ class _YamlConverter:
         self.starts = lines.starts
 
     def span(self, node: Any) -> Span:
+        # libyaml's mark.index is a character offset into the text (checked with non-ASCII text and CRLF line
+        # ends in tests/core/test_loader.py), so no line-table lookup is needed: this runs for every key and value.
         s, e = node.start_mark, node.end_mark
-        starts = self.starts
-        start = starts[s.line] + s.column if s.line < len(starts) else self.lines.length
-        end = starts[e.line] + e.column if e.line < len(starts) else self.lines.length
-        return _new_span(Span, (s.line + 1, s.column + 1, e.line + 1, e.column + 1, start, end))
+        return _new_span(Span, (s.line + 1, s.column + 1, e.line + 1, e.column + 1, s.index, e.index))
 
     def convert(self, node: Any, depth: int = 0, path: tuple[Any, ...] = ()) -> Any:
         self.count += 1
