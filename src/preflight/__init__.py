@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from preflight.api import check_file, check_text
 
-__all__ = ["check_file", "check_text", "__version__"]
+__all__ = ["__version__", "check_file", "check_text"]
 
 
 def __getattr__(name: str) -> Any:

@@ -59,6 +59,7 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
         findings = list(_run(ctx, checks(), options))
     finally:
         ctx.release()
+    findings.extend(_truncation(ctx))
     return _select(sorted(findings, key=Finding.sort_key), options)
 
 
@@ -100,6 +101,21 @@ def _run(ctx: Context, all_checks: Iterable[Any], options: Options) -> Iterable[
             yield _engine_finding(ctx.rules, ctx.path, "PF0000", NO_SPAN,
                                   f"internal error in check {check.name}: {type(exc).__name__}: {exc}; other "
                                   f"checks ran. Please report this with the template.")
+
+
+def _truncation(ctx: Context) -> list[Finding]:
+    """Say so when the scenario bound cut the enumeration (only if some check enumerated scenarios at all)."""
+    from preflight.resolve.scenarios import MAX_SCENARIOS
+
+    enumerated = ctx.resolver.enumerated
+    if enumerated is None or not enumerated.truncated:
+        return []
+    root = ctx.template.root
+    span = root.key_span("Conditions") if hasattr(root, "key_span") else NO_SPAN
+    message = (f"the template's conditions combine into more than {MAX_SCENARIOS} scenarios; checks that depend on "
+               f"conditions considered {len(enumerated.scenarios)} of them: pin parameters (--parameters) to "
+               f"check the combinations you deploy")
+    return [_engine_finding(ctx.rules, ctx.path, "PF0010", span, message)]
 
 
 def _engine_finding(catalog: dict[str, Any], path: str, code: str, span: Span, message: str) -> Finding:

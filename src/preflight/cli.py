@@ -67,6 +67,8 @@ def _add_pins(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--stack-name")
     group.add_argument("--parameters", nargs="+", default=[], metavar="FILE|Key=Value",
                        help="a CloudFormation CLI parameter file, a {\"Key\": \"Value\"} JSON file, or Key=Value")
+    group.add_argument("--scp", action="append", default=[], metavar="FILE",
+                       help="a service control policy (JSON) that applies to the account; repeatable")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,7 +154,8 @@ def _check(args: argparse.Namespace) -> int:
     if not args.paths:
         raise UsageError("check needs at least one PATH (a template, a folder or a cdk.out folder)")
     pins = _pins(args)
-    options = Options(select=frozenset(args.select), ignore=frozenset(args.ignore))
+    options = Options(select=frozenset(args.select), ignore=frozenset(args.ignore),
+                      extra={"layers": read_scps(args.scp)} if args.scp else {})
     found = discover(args.paths)
     texts: dict[str, str] = {}
     findings = []
@@ -195,7 +198,7 @@ def _explain(args: argparse.Namespace) -> int:
     from preflight.explain_cmd import explain_policy
 
     text, allowed = explain_policy(args.template, args.resource, args.principal, args.action, args.on,
-                                   args.context, _pins(args))
+                                   args.context, _pins(args), read_scps(args.scp))
     sys.stdout.write(text.rstrip("\n") + "\n")
     return EXIT_CLEAN if allowed else EXIT_FINDINGS
 
@@ -212,6 +215,26 @@ def _rules(args: argparse.Namespace) -> int:
     for rule in table.values():
         sys.stdout.write(f"{rule.code}  {rule.severity:<7}  {rule.category:<22}  {rule.title}\n")
     return EXIT_CLEAN
+
+
+def read_scps(paths: Sequence[str]) -> tuple[Any, ...]:
+    """Each --scp FILE as an SCP layer of the policy evaluator (SCPs gate the account's IAM principals:
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)."""
+    from preflight.policy import Layer, parse_policy
+
+    policies = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except OSError as exc:
+            raise UsageError(f"--scp {path}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise UsageError(f"--scp {path}: not JSON ({exc})") from None
+        if not isinstance(document, dict) or "Statement" not in document:
+            raise UsageError(f"--scp {path}: expected a policy document with a Statement")
+        policies.append(parse_policy(document, kind="scp", name=os.path.basename(path)))
+    return (Layer("scp", tuple(policies), "service control policies"),) if policies else ()
 
 
 def write_atomic(path: str, text: str) -> None:

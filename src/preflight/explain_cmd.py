@@ -8,7 +8,7 @@ from preflight.errors import UsageError
 
 
 def explain_policy(path: str, resource_id: str, principal: str, action: str, on: str | None,
-                   context: list[str], pins: Any) -> tuple[str, bool]:
+                   context: list[str], pins: Any, layers: tuple[Any, ...] = ()) -> tuple[str, bool]:
     """(explanation text, allowed?) for the request against `resource_id`'s policy."""
     from preflight.api import read_template
     from preflight.model.template import build_template
@@ -56,9 +56,9 @@ def explain_policy(path: str, resource_id: str, principal: str, action: str, on:
         values[key] = sub(value)
     request = Request(_principal(principal, sub, Principal), action, target, values)
     if policy.resource_based:
-        decision = evaluate_request(request, policy)
+        decision = evaluate_request(request, policy, extra_layers=layers)
     else:
-        decision = evaluate_request(request, None, [policy])
+        decision = evaluate_request(request, None, [policy], extra_layers=layers)
     return explain(decision), decision.outcome == "Allow"
 
 
@@ -66,7 +66,7 @@ def _principal(text: str, sub: Any, principal_cls: Any) -> Any:
     kind, sep, value = text.partition(":")
     if sep and kind in ("service", "aws", "federated", "canonical"):
         return principal_cls(kind, sub(value))
-    if text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn"):
+    if text.endswith((".amazonaws.com", ".amazonaws.com.cn")):
         return principal_cls("service", sub(text))
     return principal_cls("aws", sub(text))
 

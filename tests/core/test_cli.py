@@ -186,3 +186,43 @@ def test_explain_policy_usage_errors(args, message, capsys):
     template = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "cloudtrail", "fixed.yaml")
     assert main(["explain-policy", template, "--principal", "x.amazonaws.com", "--action", "s3:GetObject", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_scp_layer_denies_what_the_identity_policy_allows(tmp_path, capsys):
+    template = tmp_path / "t.yaml"
+    template.write_text("""
+Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  ReadPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: read
+      Roles: [!Ref AppRole]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "*"}]
+""")
+    scp = tmp_path / "deny-s3.json"
+    scp.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoS3", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}))
+    args = ["explain-policy", str(template), "--resource", "ReadPolicy", "--principal",
+            "arn:aws:iam::111122223333:role/app", "--action", "s3:GetObject", "--on", "arn:aws:s3:::data/x"]
+    assert main(args) == 0
+    assert capsys.readouterr().out.startswith("Decision: Allow")
+    assert main([*args, "--scp", str(scp)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Decision: ExplicitDeny")
+    assert 'service control policy deny-s3.json, statement 1 "NoS3" (Deny)' in out
+
+
+def test_scp_file_must_be_a_policy(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    template = tmp_path / "t.yaml"
+    template.write_text(CLEAN)
+    assert main(["check", "--scp", str(bad), str(template)]) == 2
+    assert "expected a policy document" in capsys.readouterr().err

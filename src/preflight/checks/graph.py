@@ -12,7 +12,7 @@ from typing import Any
 from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
 from preflight.model.graph import Edge
-from preflight.resolve.scenarios import DEFAULT
+from preflight.resolve.scenarios import DEFAULT, Scenario
 
 RULES = (
     Rule("PF1001", "circular-dependency", "Resources depend on each other in a cycle", "circular-dependency", "error"),
@@ -31,7 +31,8 @@ def check_cycles(ctx: Context) -> Iterator[Finding]:
     resources = ctx.template.resources
     for members in graph.strongly_connected():
         edges = graph.edges_within(members)
-        always, sometimes = [], []
+        always: list[Scenario] = []
+        sometimes: list[Scenario] = []
         conditional = any(e.when for e in edges) or any(resources[m].condition for m in members)
         # Enumerating scenarios costs a little; only a cycle that involves conditions needs it.
         scenarios = ctx.resolver.scenarios.scenarios if conditional else (DEFAULT,)

@@ -31,10 +31,12 @@ RULES = (
          "error"),
     Rule("PF0009", "non-alphanumeric-logical-id", "A logical id that is not alphanumeric", "template-structure",
          "error"),
+    Rule("PF0010", "scenarios-truncated", "Too many condition combinations: only some were checked",
+         "template-structure", "info"),
 )
 
 # Codes the engine emits itself (loading, crashes): they have catalog rows and docs but no check function.
-ENGINE_CODES = ("PF0000", "PF0001", "PF0002")
+ENGINE_CODES = ("PF0000", "PF0001", "PF0002", "PF0010")
 
 
 def check_duplicates(ctx: Context) -> Iterator[Finding]:

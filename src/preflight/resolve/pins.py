@@ -43,14 +43,9 @@ STACK_ID = Symbol("AWS::StackId", "pseudo", "the stack id", min_len=1, max_len=N
 
 
 class NoValue:
-    """AWS::NoValue: removes the property or list item it stands for."""
+    """AWS::NoValue: removes the property or list item it stands for. Compared by identity with NO_VALUE."""
 
-    _instance: NoValue | None = None
-
-    def __new__(cls) -> NoValue:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "AWS::NoValue"

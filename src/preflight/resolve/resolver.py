@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 import re
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,11 @@ class Resolver:
         self._pseudo = {name: pseudo_value(name, self.pins) for name in PSEUDO_NAMES}
 
     # ------------------------------------------------------------------ public
+
+    @property
+    def enumerated(self) -> ScenarioSet | None:
+        """The scenarios if some caller needed them, else None (enumeration is lazy)."""
+        return self._scenarios
 
     @property
     def scenarios(self) -> ScenarioSet:
@@ -135,7 +141,10 @@ class Resolver:
         problem = SHAPES[name](arg)
         if problem is not None:
             return Unknown(f"malformed {name}: {problem}", span_of(node))
-        return _DISPATCH[name](self, arg, scenario)
+        value = _DISPATCH[name](self, arg, scenario)
+        if isinstance(value, (Symbolic, Unknown)) and value.origin is None:
+            value = replace(value, origin=span_of(node))  # the value says where it came from
+        return value
 
     # ------------------------------------------------------------------ Ref / GetAtt
 

@@ -17,7 +17,7 @@ Representation (kept cheap because every property of every resource goes through
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from preflight.source.span import Span
 
@@ -54,7 +54,7 @@ _DISPLAY = {"param": "${{{}}}", "ref": "${{{}}}", "attr": "${{{}}}", "import": "
             "az": "${{GetAZs[{}]}}"}
 
 
-Part = Union[str, Symbol]
+Part = str | Symbol
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any
 from preflight.checks.base import Context
 from preflight.model.graph import Edge
 from preflight.model.template import Resource
-from preflight.policy.evaluate import DecidingStatement, Decision, Principal, Request, evaluate
+from preflight.policy.evaluate import DecidingStatement, Decision, Layer, Principal, Request, evaluate
 from preflight.policy.model import (
     Policy,
     Statement,
@@ -64,6 +64,8 @@ class PolicySource:
 class Workspace:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # Extra evaluation layers the user supplies (--scp FILE): applied to every replayed request.
+        self.layers: tuple[Layer, ...] = tuple(ctx.options.extra.get("layers", ()))
         self.template = ctx.template
         self.resolver = ctx.resolver
         self.graph = ctx.graph
@@ -556,13 +558,14 @@ def make_request(spec: RequestSpec, actor: Actor, bindings: Mapping[str, Any]) -
     return Request(actor.principal, spec.action, bind(spec.resource, bindings), context)
 
 
-def decide(request: Request, policy: PolicySource, actor: Actor) -> Decision:
+def decide(request: Request, policy: PolicySource, actor: Actor, layers: Sequence[Layer] = ()) -> Decision:
     identity = actor.identity
     if identity is None:
         identity = (
             parse_policy(Unknown(f"the IAM policies of {render(actor.principal.value)}"), kind="identity"),
         )
-    return evaluate(request, policy.policy, identity, service=actor.service, same_account=actor.same_account)
+    return evaluate(request, policy.policy, identity, service=actor.service, same_account=actor.same_account,
+                    extra_layers=layers)
 
 
 def foreign_actor(arn: Any, label: str) -> Actor:
@@ -605,7 +608,7 @@ def replay(
             request = make_request(spec, who, values)
             if isinstance(request.resource, Unknown) or isinstance(request.principal.value, Unknown):
                 continue  # the template names the resource in a way preflight cannot resolve: nothing to say
-            runs.append(Replayed(spec, request, decide(request, policy, who), scenario, policy))
+            runs.append(Replayed(spec, request, decide(request, policy, who, ws.layers), scenario, policy))
     # A failure in every scenario is certain; one that a condition can avoid (the resource has a Condition, the
     # reference sits in an Fn::If branch) depends on the parameters: a warning that names the condition.
     return fold(runs, len(ws.scenarios()))

@@ -81,7 +81,7 @@ def load_text(text: str, path: str = "<string>") -> Document:
         pos = text.index("\x00")
         raise LoadError("file contains a NUL byte: not a text template", lines.span(pos, pos + 1))
     stripped = text.lstrip()
-    if stripped.startswith("{") or stripped.startswith("["):
+    if stripped.startswith(("{", "[")):
         return _load_json(text, lines, path)
     doc = Document(path, text, "yaml", None, lines)
     doc.root = _load_yaml(text, lines, doc)
@@ -123,8 +123,8 @@ def _outside_string(text: str, pos: int) -> bool:
 def _trailing_comma(doc: Document, lines: LineIndex, pos: int) -> None:
     # CloudFormation's JSON reader accepts a trailing comma (a corpus template with one got past parsing to fail on
     # a circular dependency), but strict JSON tools (jq, json.load) do not.
-    doc.problems.append(("PF0007", "trailing comma: not valid JSON (CloudFormation accepts it, most JSON tools do "
-                         "not)", lines.span(pos, pos + 1), None))
+    message = "trailing comma: not valid JSON (CloudFormation accepts it, most JSON tools do not)"
+    doc.problems.append(("PF0007", message, lines.span(pos, pos + 1), None))
 
 
 # --------------------------------------------------------------------------------------------------- YAML
@@ -139,13 +139,14 @@ def _load_yaml(text: str, lines: LineIndex, doc: Document, json_mode: bool = Fal
     try:
         node = loader.get_node() if loader.check_node() else None
         if loader.check_node():
-            extra = loader.get_node()
+            extra: Any = loader.get_node()
             empty = extra is None or (extra.id == "scalar" and extra.value == "")
             span = _mark_span(lines, extra.start_mark if extra is not None else None)
+            message = ("the file holds more than one YAML document (a '---' separator); CloudFormation reads a "
+                       "template as one document: only the first one was checked")
             doc.problems.append((
                 "PF0001",
-                "the file holds more than one YAML document (a '---' separator); CloudFormation reads a template as "
-                "one document: only the first one was checked",
+                message,
                 span,
                 "warning" if empty else None,
             ))
@@ -252,8 +253,8 @@ class _YamlConverter:
         if tag in _SHORT_TAGS:
             return self._short_form(node, _SHORT_TAGS[tag], depth, path)
         if tag.startswith("!"):
-            self.doc.problems.append(("PF0006", f"Template format error: unknown YAML tag {tag} (not a "
-                                      f"CloudFormation intrinsic function)", self.span(node), None))
+            message = f"Template format error: unknown YAML tag {tag} (not a CloudFormation intrinsic function)"
+            self.doc.problems.append(("PF0006", message, self.span(node), None))
         kind = node.id
         if kind == "scalar":
             return self._scalar(node)
@@ -349,7 +350,7 @@ _LITERALS = {"true": True, "false": False, "null": None}
 
 class _JsonParser:
     def __init__(self, text: str, lines: LineIndex, doc: Document) -> None:
-        from json.decoder import scanstring
+        from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner, untyped in typeshed
 
         self.text = text
         self.lines = lines

@@ -14,7 +14,7 @@ from preflight.source.span import NO_SPAN, Span
 class MapNode(dict):  # type: ignore[type-arg]
     """A mapping with the span of the whole mapping and of each key and value."""
 
-    __slots__ = ("span", "key_spans", "value_spans")
+    __slots__ = ("key_spans", "span", "value_spans")
 
     def __init__(self, span: Span = NO_SPAN) -> None:
         super().__init__()
@@ -32,7 +32,7 @@ class MapNode(dict):  # type: ignore[type-arg]
 class SeqNode(list):  # type: ignore[type-arg]
     """A sequence with the span of the whole sequence and of each item."""
 
-    __slots__ = ("span", "item_spans")
+    __slots__ = ("item_spans", "span")
 
     def __init__(self, span: Span = NO_SPAN) -> None:
         super().__init__()

@@ -26,7 +26,7 @@ NO_SPAN = Span(1, 1, 1, 1, 0, 0)
 class LineIndex:
     """Maps character offsets to (line, column) and back, for one text."""
 
-    __slots__ = ("starts", "length")
+    __slots__ = ("length", "starts")
 
     def __init__(self, text: str) -> None:
         starts = [0]

@@ -116,7 +116,7 @@ def _trust_finding(
         )
         policy = ws.trust_policy(role, scenario)
         runs.append(
-            Replayed(spec, request, decide(request, policy, Actor(request.principal)), scenario, policy)
+            Replayed(spec, request, decide(request, policy, Actor(request.principal), ws.layers), scenario, policy)
         )
     # The service supplies the context of its AssumeRole in ways few pages document (sts:ExternalId and
     # aws:RequestedRegion conditions on lambda.amazonaws.com deployed): a statement naming the service is enough.
@@ -198,7 +198,7 @@ def _destination_finding(
         return
     request = Request(Principal("aws", ws.arn(role.logical_id)), action, target_arn)
     actor = Actor(request.principal, identity.policies if known else None)
-    decision = decide(request, PolicySource(None, "no resource policy"), actor)
+    decision = decide(request, PolicySource(None, "no resource policy"), actor, ws.layers)
     if decision.outcome == "Allow":
         return
     lead = error.replace("${Verb}", verb).replace("${Target.Arn}", render(target_arn))
@@ -208,28 +208,20 @@ def _destination_finding(
             f"{lead}, unless a policy of {role.logical_id} that preflight cannot read allows {action} "
             f"({unknown})"
         )
-        yield ctx.finding(
-            "PF6302",
-            config.prop_span("DestinationConfig"),
-            message,
-            resource=config.logical_id,
-            related=[role.logical_id, target.logical_id, function.logical_id],
-            severity="warning",
-            notes=docs,
+    else:
+        names = ", ".join(p.name for p in identity.policies) or "none"
+        message = (
+            f"{lead}: no identity policy of {role.logical_id} (the execution role of {function.logical_id}; "
+            f"policies: {names}) allows {action} on {target.logical_id}. Add a statement "
+            f'{{"Effect": "Allow", "Action": "{action}", "Resource": "{render(target_arn)}"}} to {role.logical_id}'
         )
-        return
-    names = ", ".join(p.name for p in identity.policies) or "none"
-    message = (
-        f"{lead}: no identity policy of {role.logical_id} (the execution role of {function.logical_id}; "
-        f"policies: {names}) allows {action} on {target.logical_id}. Add a statement "
-        f'{{"Effect": "Allow", "Action": "{action}", "Resource": "{render(target_arn)}"}} to {role.logical_id}'
-    )
     yield ctx.finding(
         "PF6302",
         config.prop_span("DestinationConfig"),
         message,
         resource=config.logical_id,
         related=[role.logical_id, target.logical_id, function.logical_id],
+        severity="warning" if decision.outcome == "Depends" else None,
         notes=docs,
     )
 

@@ -235,7 +235,7 @@ def _invoke(
         context,
     )
     policy = ws.function_policy(function, scenario)
-    return request, policy, decide(request, policy, Actor(request.principal))
+    return request, policy, decide(request, policy, Actor(request.principal), ws.layers)
 
 
 def _allowing(ws: Workspace, function: Resource, decision: Any) -> list[Resource]:

@@ -271,7 +271,7 @@ def check_key_lockout(ctx: Context, key: Resource) -> Iterator[Finding]:
             ws.arn(key.logical_id, scenario),
             {"kms:CallerAccount": account},
         )
-        decision = decide(request, policy, actor)
+        decision = decide(request, policy, actor, ws.layers)
         if decision.outcome not in ("ImplicitDeny", "ExplicitDeny"):
             continue
         reason = "no statement allows kms:PutKeyPolicy to the account (arn:...:root) or to that identity"
