@@ -132,9 +132,8 @@ def _collect(
     return found
 
 
-def show(value: Any) -> str:
-    """A value as the template would write it in a Sub: ${Stage}, ${Bucket}, ${Role.Arn}, ${AWS::Region}."""
-    return str(value) if isinstance(value, Symbol) else render(value)
+# A value as the template would write it in a Sub (${Stage}, ${Bucket}, ${AWS::Region}): what render() does.
+show = render
 
 
 def describe(scenario: Scenario) -> str:

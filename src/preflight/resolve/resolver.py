@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import replace
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from preflight.model.template import Parameter, Resource, Template
@@ -94,6 +94,14 @@ class Resolver:
             seen.append(value)
             results.append((scenario, value))
         return results
+
+    def ref(self, name: str, scenario: Scenario = DEFAULT) -> Any:
+        """What {"Ref": name} resolves to (a parameter, pseudo parameter or resource)."""
+        return self._ref(name, scenario)
+
+    def attribute(self, logical_id: str, attribute: str, scenario: Scenario = DEFAULT) -> Any:
+        """What {"Fn::GetAtt": [logical_id, attribute]} resolves to."""
+        return self._getatt([logical_id, attribute], scenario)
 
     def condition(self, name: str, scenario: Scenario) -> bool | None:
         """Truth of a named condition in a scenario (None when the condition does not exist or is undecidable)."""
@@ -544,8 +552,8 @@ class Resolver:
         inputs = condition_inputs(self.template.conditions)
         candidates: dict[str, list[Any]] = {}
         for name, literals in inputs.items():
-            if name in self.pins.parameters or (name.startswith("AWS::") and pseudo_value(name, self.pins) is not None
-                                                 and not isinstance(pseudo_value(name, self.pins), Symbol)):
+            pinned_pseudo = name in self._pseudo and not isinstance(self._pseudo[name], Symbol)
+            if name in self.pins.parameters or pinned_pseudo:
                 continue
             parameter = self.template.parameters.get(name)
             if parameter is not None and parameter.allowed_values:

@@ -31,7 +31,6 @@ from preflight.policy.model import (
 from preflight.policy.principals import match_principal
 from preflight.policy.statements import element_results, prepare
 from preflight.policy.tri import NO, YES
-from preflight.resolve.pins import pseudo_value
 from preflight.resolve.scenarios import DEFAULT, Scenario
 from preflight.resolve.values import Symbol, Symbolic, Unknown, render
 from preflight.services import UNKNOWN_PREFIX, Integration, RequestSpec, managed_policy_scopes
@@ -69,8 +68,6 @@ class Workspace:
         self.template = ctx.template
         self.resolver = ctx.resolver
         self.graph = ctx.graph
-        # Synthetic intrinsic nodes stay alive for the whole run: the resolver caches results by node identity.
-        self._nodes: dict[tuple[str, str], MapNode] = {}
         self._policies: dict[tuple[str, str, Scenario], PolicySource] = {}
 
     # ---------------------------------------------------------------- values
@@ -82,31 +79,22 @@ class Workspace:
         return plain(self.resolver.resolve(node, scenario))
 
     def attr(self, logical_id: str, attribute: str, scenario: Scenario = DEFAULT) -> Any:
-        key = (logical_id, attribute)
-        node = self._nodes.get(key)
-        if node is None:
-            node = MapNode()
-            node["Fn::GetAtt"] = [logical_id, attribute]
-            self._nodes[key] = node
-        return self.resolver.resolve(node, scenario)
+        return self.resolver.attribute(logical_id, attribute, scenario)
 
     def ref(self, logical_id: str, scenario: Scenario = DEFAULT) -> Any:
-        key = (logical_id, "<Ref>")
-        node = self._nodes.get(key)
-        if node is None:
-            node = MapNode()
-            node["Ref"] = logical_id
-            self._nodes[key] = node
-        return self.resolver.resolve(node, scenario)
+        return self.resolver.ref(logical_id, scenario)
 
     def arn(self, logical_id: str, scenario: Scenario = DEFAULT) -> Any:
-        return as_text(self.attr(logical_id, "Arn", scenario))
+        """The ARN as policies and request contexts name it (a log group's GetAtt Arn adds ':*', this does not)."""
+        resource = self.template.resources.get(logical_id)
+        arn = self.resolver.arn_of(resource, scenario) if resource is not None else None
+        return as_text(arn if arn is not None else self.attr(logical_id, "Arn", scenario))
 
     def name(self, resource: Resource, scenario: Scenario = DEFAULT) -> Any:
         return as_text(self.resolver.name_of(resource, scenario))
 
     def pseudo(self, name: str) -> Any:
-        return as_text(pseudo_value(name, self.ctx.pins))
+        return as_text(self.resolver.ref(name))
 
     # ---------------------------------------------------------------- structure
     def referenced(self, source: Resource, *path: Any, types: Sequence[str] = ()) -> list[Resource]:
