@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import re
 
 import pytest
@@ -40,7 +41,7 @@ def test_rule_has_a_function(rule):
 def test_rule_has_a_doc_page_with_every_heading(rule):
     path = os.path.join(ROOT, rule.doc_url)
     assert os.path.isfile(path), f"missing {rule.doc_url}"
-    text = open(path, encoding="utf-8").read()
+    text = pathlib.Path(path).read_text(encoding="utf-8")
     assert text.startswith(f"# {rule.code}"), "the page starts with '# CODE ...'"
     for heading in HEADINGS:
         assert re.search(rf"^## {re.escape(heading)}\s*$", text, re.MULTILINE), f"{rule.code}: no '## {heading}'"

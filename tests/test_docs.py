@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pathlib
 import re
 
 import pytest
@@ -29,7 +30,7 @@ def _blocks(section: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=[os.path.basename(p)[:-3] for p in EXAMPLE_PAGES])
 def test_example_produces_the_code(page):
     code = os.path.basename(page)[:-3]
-    text = open(page, encoding="utf-8").read()
+    text = pathlib.Path(page).read_text(encoding="utf-8")
     blocks = _blocks(_section(text, "Example"))
     assert blocks, f"{code}: the Example section has no yaml/json block"
     for fmt, body in blocks:
@@ -40,7 +41,7 @@ def test_example_produces_the_code(page):
 @pytest.mark.parametrize("page", EXAMPLE_PAGES, ids=[os.path.basename(p)[:-3] for p in EXAMPLE_PAGES])
 def test_use_instead_does_not(page):
     code = os.path.basename(page)[:-3]
-    text = open(page, encoding="utf-8").read()
+    text = pathlib.Path(page).read_text(encoding="utf-8")
     blocks = _blocks(_section(text, "Use instead"))
     assert blocks, f"{code}: the Use instead section has no yaml/json block"
     for fmt, body in blocks:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pathlib
 
 import pytest
 
@@ -26,7 +27,7 @@ def _template(folder: str, stem: str) -> str:
 def test_failing_template_gives_expected_findings(folder):
     code = os.path.basename(folder).split("_")[0]
     path = _template(folder, "failing")
-    findings = run(open(path, encoding="utf-8").read(), os.path.basename(path))
+    findings = run(pathlib.Path(path).read_text(encoding="utf-8"), os.path.basename(path))
     with open(os.path.join(folder, "expected.txt"), encoding="utf-8") as handle:
         expected = [line.rstrip("\n") for line in handle if line.strip()]
     assert expected, "expected.txt may not be empty"
@@ -37,5 +38,5 @@ def test_failing_template_gives_expected_findings(folder):
 def test_passing_template_gives_no_finding_of_that_code(folder):
     code = os.path.basename(folder).split("_")[0]
     path = _template(folder, "passing")
-    findings = run(open(path, encoding="utf-8").read(), os.path.basename(path))
+    findings = run(pathlib.Path(path).read_text(encoding="utf-8"), os.path.basename(path))
     assert lines(findings, code) == []

@@ -6,9 +6,8 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from preflight import __version__
 from preflight.errors import InputError, PreflightError, UsageError
@@ -91,6 +90,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def run() -> NoReturn:
+    """The console entry point: ``main()``, then an exit that skips the interpreter's teardown.
+
+    Freeing every module and data table one by one at exit took ~30 ms of a 0.15 s single-file budget; all output
+    is flushed first, and files preflight writes are complete and closed before ``main`` returns (``write_atomic``),
+    so nothing is lost. (mypy exits the same way.) Called in-process, use ``main``.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # a reader that went away (`| head`), or a closed stream
+        pass
+    os._exit(code)
 
 
 def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
@@ -239,6 +254,8 @@ def read_scps(paths: Sequence[str]) -> tuple[Any, ...]:
 
 def write_atomic(path: str, text: str) -> None:
     """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
+    import tempfile
+
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".preflight-", dir=folder)
     try:
@@ -254,4 +271,4 @@ def write_atomic(path: str, text: str) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 
 from preflight.errors import InputError
 
@@ -19,11 +18,15 @@ _RESOURCES = re.compile(r'^Resources\s*:|"Resources"\s*:', re.MULTILINE)
 _SNIFF_BYTES = 4 * 1024 * 1024
 
 
-@dataclass
 class Discovery:
-    files: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    errors: list[InputError] = field(default_factory=list)
+    """What ``discover`` found: template files, files skipped as not templates, and unreadable inputs."""
+
+    __slots__ = ("errors", "files", "skipped")
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self.skipped: list[str] = []
+        self.errors: list[InputError] = []
 
 
 def discover(paths: list[str]) -> Discovery:

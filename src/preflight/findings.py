@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.source.span import Span
 
@@ -11,8 +10,7 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace text[start:end] (character offsets in the original file) with `text`."""
 
     start: int
@@ -20,15 +18,13 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     title: str
     safety: str  # "safe" | "unsafe" | "display"
     edits: tuple[Edit, ...] = ()
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     file: str
     span: Span
     code: str
@@ -40,7 +36,7 @@ class Finding:
     fix: Fix | None = None
     doc_url: str | None = None
     construct_path: str | None = None
-    notes: tuple[str, ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = ()  # the doc pages behind the message
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.span.line, self.span.column, self.code, self.message)

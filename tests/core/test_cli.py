@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -138,8 +139,8 @@ def test_hostile_input_is_a_finding_not_a_traceback(tmp_path):
             (tmp_path / name).write_bytes(b"Resources: \xe9\xff\n")
         else:
             (tmp_path / name).write_text(text)
-    proc = subprocess.run([sys.executable, "-m", "preflight.cli", "check", "--format", "json", *sorted(
-        str(tmp_path / n) for n in cases)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "preflight", "check", "--format", "json", *sorted(
+        str(tmp_path / n) for n in cases)], capture_output=True, text=True, timeout=60, check=False)
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 2, "an undecodable file is unreadable input"
     assert "not UTF-8 text" in proc.stderr
@@ -226,3 +227,18 @@ def test_scp_file_must_be_a_policy(tmp_path, capsys):
     template.write_text(CLEAN)
     assert main(["check", "--scp", str(bad), str(template)]) == 2
     assert "expected a policy document" in capsys.readouterr().err
+
+
+def test_console_entry_flushes_everything_before_its_hard_exit(tmp_path: pathlib.Path) -> None:
+    """`preflight` (cli.run) skips the interpreter's teardown with os._exit: stdout and an -o report must still be
+    complete, and the exit code kept."""
+    examples = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
+    out = tmp_path / "report.json"
+    cmd = [sys.executable, "-m", "preflight", "check", "--format", "json", examples]
+    piped = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    written = subprocess.run([*cmd, "-o", str(out)], capture_output=True, text=True, timeout=60, check=False)
+    assert piped.returncode == 1 and written.returncode == 1, "the failing examples have error findings"
+    report = json.loads(piped.stdout)
+    assert report == json.loads(out.read_text(encoding="utf-8"))
+    codes = {f["code"] for f in report["findings"]}
+    assert {"PF6102", "PF6402"} <= codes

@@ -81,3 +81,31 @@ def test_refresh_script_reproduces_snapshot_from_installed_sources(name: str) ->
     assert payload["data"] == json.loads(_text(name))["data"]
     rendered = refresh_data.render_snapshot(payload, depth)
     assert json.loads(rendered)["data"] == payload["data"]
+
+
+@pytest.mark.parametrize("name", ["resource_types", "schemas_cfn"])
+def test_line_table_reads_what_a_full_parse_reads(name: str) -> None:
+    """The lazy one-entry-per-line reader agrees with json.loads of the whole file, entry by entry."""
+    from preflight.data._snapshot import LineTable, load_raw, read_bytes
+
+    full = load_raw(name)
+    table = LineTable(name, read_bytes(f"{name}.json"))
+    types = full["data"]["types"]
+    assert table.keys() == frozenset(types)
+    for key, value in types.items():
+        assert table.get(key) == value, key
+    for absent in ("AWS::No::Such", "AAA", "zzz", "AWS::S3::Bucke", "AWS::S3::Bucket2", ""):
+        assert table.get(absent) is None and absent not in table, absent
+    rest = table.rest()
+    assert rest["data"]["types"] == {}
+    assert {k: v for k, v in rest["data"].items() if k != "types"} == {
+        k: v for k, v in full["data"].items() if k != "types"
+    }
+    assert {k: v for k, v in rest.items() if k != "data"} == {k: v for k, v in full.items() if k != "data"}
+
+
+def test_line_table_refuses_another_layout() -> None:
+    from preflight.data._snapshot import DataFileError, LineTable
+
+    with pytest.raises(DataFileError, match="one-entry-per-line"):
+        LineTable("x", b'{"data":{"types":{"AWS::A::B":{}}}}')

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight import data
 from preflight.checks.base import Check, Context, Rule
@@ -124,8 +123,7 @@ def _located(parent: Any, key: Any, default: Span) -> Span:
     return default if parent is None else child_span(parent, key, default)
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     resource: str
     path: tuple[str, ...]
     span: Span

@@ -7,9 +7,9 @@ category, severity and documentation from the catalog (house rule 4: metadata li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from preflight.findings import Finding, Fix
 from preflight.source.span import Span
@@ -38,8 +38,7 @@ FIX_SAFETIES = ("none", "safe", "unsafe", "display")
 DOC_BASE = "docs/checks/"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One catalog row. `code` is never reused; `slug` names the golden-test folder."""
 
     code: str
@@ -58,8 +57,7 @@ TemplateCheck = Callable[["Context"], Iterable[Finding]]
 ResourceCheck = Callable[["Context", "Resource"], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """A check function, the codes it may emit, and the resource types it subscribes to (None: whole template)."""
 
     func: Callable[..., Iterable[Finding]]
@@ -71,12 +69,11 @@ class Check:
         return f"{self.func.__module__}.{self.func.__qualname__}"
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     strict: bool = False  # tests: a crashing check raises instead of becoming an internal-error finding
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = MappingProxyType({})  # e.g. "layers": --scp evaluation layers
 
 
 class Context:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight import data
 from preflight.checks.base import Check, Context, Rule
@@ -64,8 +63,7 @@ RULES = (
 _LENGTH_KINDS = ("max_len", "min_len")
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     code: str
     severity: str
     message: str

@@ -9,7 +9,6 @@ objects); enums and patterns are left to the value checks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from preflight.checks.base import Check, Context, Rule
@@ -123,7 +122,7 @@ def _type_finding(ctx: Context, resource: Resource, sam: bool) -> Finding | None
             f"'Transform: {store.sam_transform()}'",
             resource=resource.logical_id,
         )
-    if name in store.known_types():
+    if store.is_known_type(name):
         return _region_finding(ctx, resource, span)
     return _unknown_type(ctx, resource, span, sam)
 
@@ -332,8 +331,8 @@ def _conditional_note(ctx: Context, resource: Resource) -> str | None:
 
 
 def _with(finding: Finding, severity: str, note: str) -> Finding:
-    return replace(
-        finding, severity=severity, message=f"{finding.message}; {note}", notes=finding.notes + (note,)
+    return finding._replace(
+        severity=severity, message=f"{finding.message}; {note}", notes=finding.notes + (note,)
     )
 
 

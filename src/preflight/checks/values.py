@@ -11,10 +11,8 @@ each with its AWS source).
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from preflight import data as facts
 from preflight.checks.base import Check, Context, Rule
@@ -24,6 +22,9 @@ from preflight.model.template import Resource
 from preflight.resolve.values import Symbolic
 from preflight.source.nodes import MapNode, SeqNode, child_span
 from preflight.source.span import Span
+
+if TYPE_CHECKING:
+    import ipaddress
 
 RULES = (
     Rule(
@@ -230,8 +231,7 @@ def _long_retired(since: dt.date | None, snapshot: dt.date) -> bool:
 # ------------------------------------------------------------------------------------------------ PF4001
 
 
-@dataclass(frozen=True)
-class _Versions:
+class _Versions(NamedTuple):
     available: frozenset[str]
     deprecated: frozenset[str]
 
@@ -404,15 +404,16 @@ def _runtime_message(runtime: str) -> tuple[str, str] | None:
 # ------------------------------------------------------------------------------------------------ PF4003-4005
 
 
-@dataclass
 class _Vpc:
-    resource: Resource
-    blocks: list[ipaddress.IPv4Network]
-    complete: bool  # False when some IPv4 block is not known offline (IPAM pool, parameter without default)
+    __slots__ = ("blocks", "complete", "resource")
+
+    def __init__(self, resource: Resource, blocks: list[ipaddress.IPv4Network], complete: bool) -> None:
+        self.resource = resource
+        self.blocks = blocks
+        self.complete = complete  # False when some IPv4 block is not known offline (IPAM pool, parameter ...)
 
 
-@dataclass(frozen=True)
-class _Subnet:
+class _Subnet(NamedTuple):
     resource: Resource
     network: ipaddress.IPv4Network
     vpc: str | None
@@ -446,6 +447,8 @@ def _cidr(ctx: Context, resource: Resource) -> tuple[ipaddress.IPv4Network | Non
     low, high = vd.ipv4_block_prefix_range()
     what = "VPC" if resource.type == "AWS::EC2::VPC" else "subnet"
     try:
+        import ipaddress  # only templates with VPC CIDRs need it
+
         network = ipaddress.IPv4Network(text, strict=False)
     except ValueError:
         return None, f"The CIDR '{text}' is invalid: it is not an IPv4 block written as a.b.c.d/n"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from preflight.data._snapshot import data, snapshot_info
 
@@ -14,8 +13,7 @@ _FILE = "engine_versions"
 EngineVersionStatus = Literal["available", "major-only", "deprecated", "unknown-engine", "not-found"]
 
 
-@dataclass(frozen=True)
-class EngineVersions:
+class EngineVersions(NamedTuple):
     """Versions of one engine for one resource type."""
 
     available: frozenset[str]

@@ -6,9 +6,8 @@ account types), which ``preflight.data`` serves. Every file is loaded lazily, on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.data._snapshot import data
 
@@ -19,8 +18,7 @@ _ACCOUNT = "account_rules"
 # --------------------------------------------------------------------------- names
 
 
-@dataclass(frozen=True)
-class ExtraRule:
+class ExtraRule(NamedTuple):
     """A rule on a fully known name that NameLimits does not express: the name must not match ``regex``."""
 
     kind: str
@@ -28,8 +26,7 @@ class ExtraRule:
     message: str
 
 
-@dataclass(frozen=True)
-class ParentScope:
+class ParentScope(NamedTuple):
     """Properties that identify the parent inside which a name must be unique, with defaults for absent ones."""
 
     properties: tuple[str, ...]
@@ -39,8 +36,7 @@ class ParentScope:
         return dict(self.defaults).get(prop)
 
 
-@dataclass(frozen=True)
-class SuffixRule:
+class SuffixRule(NamedTuple):
     """A name suffix required when a boolean property is true (FIFO queues and topics end with .fifo)."""
 
     flag: str
@@ -49,8 +45,7 @@ class SuffixRule:
     doc_url: str
 
 
-@dataclass(frozen=True)
-class StageCreator:
+class StageCreator(NamedTuple):
     """A property of another type that creates an API Gateway stage implicitly."""
 
     creator_type: str
@@ -62,8 +57,7 @@ class StageCreator:
     doc_url: str
 
 
-@dataclass(frozen=True)
-class SymbolChars:
+class SymbolChars(NamedTuple):
     """The characters a pseudo parameter's value can contain."""
 
     chars: frozenset[str]
@@ -134,8 +128,7 @@ def symbol_chars(key: str) -> SymbolChars | None:
     return SymbolChars(frozenset(str(raw["chars"])), bool(raw["has_upper"]))
 
 
-@dataclass(frozen=True)
-class LengthTolerance:
+class LengthTolerance(NamedTuple):
     """Characters a service does not count against its documented name length (observed, not documented)."""
 
     not_counted: str
@@ -159,8 +152,7 @@ def collision_reason(scope: str | None) -> str | None:
 # --------------------------------------------------------------------------- account and Region
 
 
-@dataclass(frozen=True)
-class RegionBound:
+class RegionBound(NamedTuple):
     """A resource type that can be created in one Region only when ``property`` equals ``equals``."""
 
     type_name: str
@@ -171,8 +163,7 @@ class RegionBound:
     doc_url: str
 
 
-@dataclass(frozen=True)
-class RegionBoundReference:
+class RegionBoundReference(NamedTuple):
     """A property that must point to a resource in ``region`` (``path`` may hold "*" for list items)."""
 
     type_name: str
@@ -186,8 +177,7 @@ class RegionBoundReference:
     skip_if_contains: str | None = None
 
 
-@dataclass(frozen=True)
-class SingletonFamily:
+class SingletonFamily(NamedTuple):
     """Singleton types reported together, and the parameter name suggested for the guard condition."""
 
     family: str

@@ -7,17 +7,15 @@ are loaded lazily and cached: importing this module reads no file.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.data._snapshot import data
 
 KINDS = ("hard", "race", "advice")
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(NamedTuple):
     """One end of an ordering requirement: resource types, the property paths that name the shared resource and
     an optional named predicate the resource must satisfy."""
 
@@ -26,8 +24,7 @@ class Side:
     when: str | None = None
 
 
-@dataclass(frozen=True)
-class WhenNone:
+class WhenNone(NamedTuple):
     """What to report when the later resource has no related first resource at all."""
 
     code: str
@@ -37,8 +34,7 @@ class WhenNone:
     fix: str
 
 
-@dataclass(frozen=True)
-class OrderRule:
+class OrderRule(NamedTuple):
     id: str
     code: str
     later: Side
@@ -54,8 +50,7 @@ class OrderRule:
     when_none: WhenNone | None = None
 
 
-@dataclass(frozen=True)
-class RoleConsumer:
+class RoleConsumer(NamedTuple):
     """A resource whose creation makes AWS check its role's permissions (so the role's policies must exist)."""
 
     type: str
@@ -69,8 +64,7 @@ class RoleConsumer:
     actions_by_source: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(frozen=True)
-class Protection:
+class Protection(NamedTuple):
     type: str
     path: str
     enabled: tuple[Any, ...]
@@ -78,8 +72,7 @@ class Protection:
     doc: str
 
 
-@dataclass(frozen=True)
-class LogWriter:
+class LogWriter(NamedTuple):
     type: str
     path: str
     when: str | None

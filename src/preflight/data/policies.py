@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import cache
 
@@ -73,6 +72,8 @@ def _closest(path_name: str) -> str | None:
     longer = sorted((k for k in leaves if k.startswith(_norm(leaf))), key=len)
     if longer:
         return leaves[longer[0]]
+    import difflib
+
     close = difflib.get_close_matches(_norm(leaf), list(leaves), n=1, cutoff=0.8)
     return leaves[close[0]] if close else None
 

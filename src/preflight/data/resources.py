@@ -7,19 +7,17 @@ see scripts/refresh_data.py and scripts/curated/resource_types.json).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from preflight.data._snapshot import data
+from preflight.data._snapshot import line_table
 
 _FILE = "resource_types"
 # Scopes in which a fixed physical name collides when a second stack is deployed to the same account+region.
 _ACCOUNT_WIDE_SCOPES = frozenset({"global", "account", "account-region"})
 
 
-@dataclass(frozen=True)
-class NameLimits:
+class NameLimits(NamedTuple):
     """What the service accepts as a physical name (doc_url cites the service's rule)."""
 
     max_len: int | None
@@ -57,8 +55,7 @@ class NameLimits:
         return tuple(found)
 
 
-@dataclass(frozen=True)
-class GeneratedName:
+class GeneratedName(NamedTuple):
     """The name CloudFormation makes up when the name property is absent.
 
     ``pattern`` uses ``{stack}``, ``{logicalid}`` and ``{random}`` (a 12-13 character suffix); CloudFormation
@@ -73,8 +70,7 @@ class GeneratedName:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class ResourceTypeInfo:
+class ResourceTypeInfo(NamedTuple):
     """Facts about one resource type (see resource_types.json notes for the meaning of each field)."""
 
     type_name: str
@@ -145,14 +141,14 @@ def _generated(raw: dict[str, Any] | None) -> GeneratedName | None:
 
 def _doc_url(type_name: str) -> str:
     _, service, resource = type_name.split("::")
-    template: str = data(_FILE)["doc_url_template"]
+    template: str = line_table(_FILE).rest()["data"]["doc_url_template"]
     return template.format(service=service.lower(), resource=resource.lower())
 
 
 def _ref_description(ref: str, raw: dict[str, Any]) -> str:
     if "ref_description" in raw:
         return str(raw["ref_description"])
-    defaults = data(_FILE)["ref_description_default"]
+    defaults = line_table(_FILE).rest()["data"]["ref_description_default"]
     return str(defaults["composite" if "|" in ref else "single"]).format(ref=ref)
 
 
@@ -189,11 +185,11 @@ def _build(type_name: str, raw: dict[str, Any]) -> ResourceTypeInfo:
 @cache
 def resource_type(type_name: str) -> ResourceTypeInfo | None:
     """Facts about ``type_name`` (e.g. "AWS::SQS::Queue"), or None for a type CloudFormation does not know."""
-    raw = data(_FILE)["types"].get(type_name)
+    raw = line_table(_FILE).get(type_name)
     return None if raw is None else _build(type_name, raw)
 
 
 @cache
 def known_resource_types() -> frozenset[str]:
     """Every resource type name in the us-east-1 provider schemas."""
-    return frozenset(data(_FILE)["types"])
+    return line_table(_FILE).keys()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from preflight.data._snapshot import data
 
@@ -14,8 +13,7 @@ _FILE = "lambda_runtimes"
 RuntimeStatus = Literal["supported", "deprecated", "create-blocked", "update-blocked"]
 
 
-@dataclass(frozen=True)
-class RuntimeInfo:
+class RuntimeInfo(NamedTuple):
     """Lifecycle of one Lambda runtime (dates are None for runtimes without an announced end)."""
 
     name: str

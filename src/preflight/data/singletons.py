@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from preflight.data._snapshot import data
 
 _FILE = "singletons"
 
 
-@dataclass(frozen=True)
-class SingletonInfo:
+class SingletonInfo(NamedTuple):
     """One-per-scope resource type and what a second one does."""
 
     type_name: str

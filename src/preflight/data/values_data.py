@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.data._snapshot import data, snapshot_info
 
@@ -40,8 +39,7 @@ def major_of(version: str) -> str:
     return version.rpartition(".")[0]
 
 
-@dataclass(frozen=True)
-class Retirement:
+class Retirement(NamedTuple):
     """When AWS stopped creating a version: `exact` when the notice names it, else inferred from a newer minor."""
 
     not_creatable_from: dt.date
@@ -89,8 +87,7 @@ def performance_insights_error() -> str:
     return str(_rule("performance_insights_unsupported_classes")["error"])
 
 
-@dataclass(frozen=True)
-class DatabaseNameRule:
+class DatabaseNameRule(NamedTuple):
     pattern: re.Pattern[str]
     max_length: int
     error: str
@@ -149,8 +146,7 @@ def ssm_parameter_types() -> tuple[str, ...]:
     return tuple(_rule("ssm_parameter_types")["types"])
 
 
-@dataclass(frozen=True)
-class FlowLogRoleRule:
+class FlowLogRoleRule(NamedTuple):
     required_for: frozenset[str]
     rejected_for: frozenset[str]
     default_destination: str

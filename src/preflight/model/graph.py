@@ -9,8 +9,7 @@ pairs on its path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.model.template import Template
 from preflight.resolve.pins import is_pseudo
@@ -22,8 +21,7 @@ _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _REFERENCE_KEYS = frozenset(("Ref", "Fn::GetAtt", "Fn::Sub", "Fn::If"))
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     source: str
     target: str
     kind: str  # "Ref" | "GetAtt" | "Sub" | "DependsOn"
@@ -39,8 +37,7 @@ class Edge:
         return f"{self.source} -> {self.target} ({self.kind} at {where}, line {self.span.line})"
 
 
-@dataclass(frozen=True)
-class Dangling:
+class Dangling(NamedTuple):
     """A reference to a name that is neither a resource, a parameter nor a pseudo parameter."""
 
     section: str  # "Resources" | "Outputs"

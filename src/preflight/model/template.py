@@ -7,8 +7,7 @@ hide every other finding in the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.source.document import Document
 from preflight.source.nodes import MapNode, SeqNode
@@ -17,16 +16,14 @@ from preflight.source.span import Span
 _EMPTY = MapNode()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     kind: str  # a short key the structure check maps to a code
     message: str
     span: Span
     resource: str | None = None
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     name: str
     type: str
     node: MapNode
@@ -48,8 +45,7 @@ class Parameter:
         return self.type.startswith("AWS::SSM::Parameter::Value<")
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     logical_id: str
     type: str
     node: MapNode
@@ -77,23 +73,34 @@ class Resource:
         return self.key_span
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     name: str
     node: Any
     key_span: Span
 
 
-@dataclass
 class Template:
-    document: Document
-    parameters: dict[str, Parameter] = field(default_factory=dict)
-    mappings: MapNode = field(default_factory=MapNode)
-    conditions: MapNode = field(default_factory=MapNode)
-    resources: dict[str, Resource] = field(default_factory=dict)
-    outputs: dict[str, Output] = field(default_factory=dict)
-    transforms: tuple[str, ...] = ()
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("conditions", "document", "mappings", "outputs", "parameters", "problems", "resources", "transforms")
+
+    def __init__(
+        self,
+        document: Document,
+        parameters: dict[str, Parameter] | None = None,
+        mappings: MapNode | None = None,
+        conditions: MapNode | None = None,
+        resources: dict[str, Resource] | None = None,
+        outputs: dict[str, Output] | None = None,
+        transforms: tuple[str, ...] = (),
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.document = document
+        self.parameters: dict[str, Parameter] = {} if parameters is None else parameters
+        self.mappings: MapNode = MapNode() if mappings is None else mappings
+        self.conditions: MapNode = MapNode() if conditions is None else conditions
+        self.resources: dict[str, Resource] = {} if resources is None else resources
+        self.outputs: dict[str, Output] = {} if outputs is None else outputs
+        self.transforms = transforms
+        self.problems: list[Problem] = [] if problems is None else problems
 
     @property
     def root(self) -> Any:

@@ -21,8 +21,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from typing import Any, Final, NamedTuple
 
 from preflight.policy import facts
 from preflight.policy.model import Policy
@@ -87,8 +86,7 @@ ROLE_OF_GROUP: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
+class Layer(NamedTuple):
     """An extra policy layer: kind is a key of ``facts.LAYER_RULES`` (scp, rcp, vpce, boundary, session)."""
 
     kind: str
@@ -102,41 +100,83 @@ class Layer:
         return f"{base} {self.name}" if self.name else base
 
 
-@dataclass(frozen=True)
 class DecidingStatement:
-    """A statement that decides (or could decide) the outcome, located in the template.
+    """A statement that decides (or could decide) the outcome, located in the template (immutable).
 
     details: each element's own answer ("Principal: yes", "Condition StringEquals aws:SourceAccount: no"),
-    computed when first read.
+    computed when first read. ``source`` (what details are computed from) is not part of its identity.
     """
 
-    policy: str
-    policy_kind: str
-    index: int
-    sid: str | None
-    effect: str
-    span: Span
-    role: str
-    match: Tri
-    condition_keys: tuple[str, ...]
-    source: tuple[Outcome, Prepared] | None = field(default=None, compare=False, repr=False)
+    __slots__ = (
+        "_details",
+        "condition_keys",
+        "effect",
+        "index",
+        "match",
+        "policy",
+        "policy_kind",
+        "role",
+        "sid",
+        "source",
+        "span",
+    )
 
-    @cached_property
+    def __init__(
+        self,
+        policy: str,
+        policy_kind: str,
+        index: int,
+        sid: str | None,
+        effect: str,
+        span: Span,
+        role: str,
+        match: Tri,
+        condition_keys: tuple[str, ...],
+        source: tuple[Outcome, Prepared] | None = None,
+    ) -> None:
+        self.policy: Final = policy
+        self.policy_kind: Final = policy_kind
+        self.index: Final = index
+        self.sid: Final = sid
+        self.effect: Final = effect
+        self.span: Final = span
+        self.role: Final = role
+        self.match: Final = match
+        self.condition_keys: Final = condition_keys
+        self.source: Final = source
+        self._details: tuple[str, ...] | None = None
+
+    @property
     def details(self) -> tuple[str, ...]:
-        if self.source is None:
-            return ()
-        outcome, prep = self.source
-        return tuple(
-            f"{label}: {tri}" for label, tri in element_results(outcome.statement, outcome.policy, prep)
-        )
+        if self._details is None:
+            if self.source is None:
+                self._details = ()
+            else:
+                outcome, prep = self.source
+                self._details = tuple(
+                    f"{label}: {tri}" for label, tri in element_results(outcome.statement, outcome.policy, prep)
+                )
+        return self._details
 
     @property
     def label(self) -> str:
         return f"statement {self.index + 1}" + (f' "{self.sid}"' if self.sid else "")
 
+    def _identity(self) -> tuple[Any, ...]:
+        return (self.policy, self.policy_kind, self.index, self.sid, self.effect, self.span, self.role, self.match,
+                self.condition_keys)
 
-@dataclass(frozen=True)
-class Decision:
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is DecidingStatement and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return f"DecidingStatement({self.policy!r}, {self.label}, effect={self.effect!r}, match={self.match})"
+
+
+class Decision(NamedTuple):
     """outcome: Allow | ExplicitDeny | ImplicitDeny | Depends.
 
     depends_on: what a Depends outcome hinges on ("AWS::Region = us-west-2", "parameter Env", an unknown's
@@ -158,8 +198,7 @@ class Decision:
 
 
 # --- evaluation ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Group:
+class _Group(NamedTuple):
     name: str  # "rp.direct" | "rp.delegated" | "rp.any" | "id" | "layer:<n>"
     members: tuple[tuple[Outcome, Tri], ...]
     label: str = ""  # the layer's label for layer groups
@@ -250,8 +289,7 @@ def _paths(
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
+class _Context(NamedTuple):
     prep: Prepared
     resource_policy: Policy | None
     groups: dict[str, _Group]

@@ -11,8 +11,8 @@ that depends on them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 CHECKED = "2026-11-22"
 
@@ -121,8 +121,7 @@ PSEUDO_SHAPES: Mapping[str, tuple[str, int, int | None]] = MappingProxyType(
 
 
 # --- service principals ----------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class RegionalPrincipal:
+class RegionalPrincipal(NamedTuple):
     """A service whose principal exists in a global and a regional form that policies treat as one.
 
     A request made by ``{service}.{region}.amazonaws.com`` is also matched by a statement naming
@@ -182,8 +181,7 @@ PLACEHOLDER_ACCOUNTS = frozenset(
 # --- condition operators -----------------------------------------------------------------------------------------
 # Canonical operator names by family; "negated" operators are true when the key is absent and combine their
 # values with NOR. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
-@dataclass(frozen=True, slots=True)
-class OperatorFact:
+class OperatorFact(NamedTuple):
     family: str  # string | numeric | date | bool | binary | ip | arn | null
     negated: bool
     compare: str  # how one request value is compared to one policy value (see conditions.py)
@@ -239,8 +237,7 @@ IF_EXISTS = "ifexists"
 
 
 # --- global condition keys -----------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class GlobalKey:
+class GlobalKey(NamedTuple):
     key: str  # as documented; a trailing "/" means "followed by a tag key"
     type: str  # String | ARN | Bool | Date | Numeric | IPAddress
     multivalued: bool
@@ -322,8 +319,7 @@ RESOURCE_POLICY_REQUIRED: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LayerRule:
+class LayerRule(NamedTuple):
     """How an extra policy layer takes part in the decision.
 
     applies_to: principal kinds the layer restricts; gates: "all" (every allow needs the layer's allow too) or
@@ -352,8 +348,7 @@ LAYER_RULES: Mapping[str, LayerRule] = MappingProxyType(
 
 
 # --- policy kinds ----------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class PolicyKind:
+class PolicyKind(NamedTuple):
     """What a policy is attached to and what AWS checks when it is created."""
 
     name: str
@@ -387,8 +382,7 @@ POLICY_KINDS: Mapping[str, PolicyKind] = MappingProxyType(
 
 
 # --- create-time rejections ------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     """AWS refuses to create the policy: the error it prints and where that is documented."""
 
     message: str

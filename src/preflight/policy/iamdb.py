@@ -41,17 +41,23 @@ def actions(prefix: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1024)
-def _service_keys(prefix: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """(pattern, type) of each condition key a service documents, placeholders as ".+"."""
+def _service_keys(prefix: str) -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    """A service's documented condition keys: exact names (lower-case) -> type, and (pattern, type) of the keys
+    with placeholders ("s3:ExistingObjectTag/<key>"), each placeholder as ".+"."""
     if not service_exists(prefix):
-        return ()
+        return {}, ()
     conditions = _data().conditions
-    out = []
+    exact: dict[str, str] = {}
+    patterns = []
     for key in conditions.get_condition_keys_for_service(prefix.lower()):
-        details = conditions.get_condition_key_details(prefix.lower(), key)
-        body = ".+".join(re.escape(piece) for piece in _PLACEHOLDER.split(str(key)))
-        out.append((re.compile(body, re.IGNORECASE), str(details.get("type", "String"))))
-    return tuple(out)
+        kind = str(conditions.get_condition_key_details(prefix.lower(), key).get("type", "String"))
+        pieces = _PLACEHOLDER.split(str(key))
+        if len(pieces) == 1:
+            exact.setdefault(str(key).lower(), kind)
+        else:
+            body = ".+".join(re.escape(piece) for piece in pieces)
+            patterns.append((re.compile(body, re.IGNORECASE), kind))
+    return exact, tuple(patterns)
 
 
 def _global_key(key: str) -> facts.GlobalKey | None:
@@ -74,7 +80,11 @@ def key_type(key: str) -> str | None:
         if entry is None:
             return None
         return ("ArrayOf" + entry.type) if entry.multivalued else entry.type
-    for pattern, kind in _service_keys(prefix):
+    exact, patterns = _service_keys(prefix)
+    kind = exact.get(key.lower())
+    if kind is not None:
+        return kind
+    for pattern, kind in patterns:
         if pattern.fullmatch(key):
             return kind
     return None

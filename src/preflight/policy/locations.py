@@ -14,11 +14,10 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class PolicyLocation:
+class PolicyLocation(NamedTuple):
     resource_type: str
     property: str
     kind: str

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from preflight.policy import facts
 from preflight.policy.tri import NO, YES, Dep, Tri, depends, depends_on, of_bool, symbol_dep
@@ -55,8 +54,7 @@ STAR = Wild("*")
 QUEST = Wild("?")
 
 
-@dataclass(frozen=True, slots=True)
-class Var:
+class Var(NamedTuple):
     """A policy variable; ``key`` is lower-case (context keys are case-insensitive)."""
 
     key: str
@@ -75,21 +73,56 @@ LENGTH_CAP = 32
 MEMO_SIZE = 256
 
 
-@dataclass(frozen=True, slots=True)
 class Pattern:
-    """A compiled pattern. Build with ``compile_pattern``; fields after ``unknown`` are derived."""
+    """A compiled pattern. Build with ``compile_pattern``; the arguments after ``unknown`` are derived and are not
+    part of its identity. Immutable but for ``memo``, the answers for symbolic values already seen, by identity
+    (the value is kept, so its id stays its own)."""
 
-    tokens: tuple[Token, ...]
-    wildcards: bool
-    fold: bool
-    unknown: Unknown | None = None
-    text: str = field(default="", compare=False)
-    literal: str | None = field(default=None, compare=False)
-    regex: re.Pattern[str] | None = field(default=None, compare=False)
-    has_vars: bool = field(default=False, compare=False)
-    matches_all: bool = field(default=False, compare=False)
-    # Answers for symbolic values already seen, by identity (the value is kept, so its id stays its own).
-    memo: dict[int, tuple[Any, Tri]] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = (
+        "fold",
+        "has_vars",
+        "literal",
+        "matches_all",
+        "memo",
+        "regex",
+        "text",
+        "tokens",
+        "unknown",
+        "wildcards",
+    )
+
+    def __init__(
+        self,
+        tokens: tuple[Token, ...],
+        wildcards: bool,
+        fold: bool,
+        unknown: Unknown | None = None,
+        text: str = "",
+        literal: str | None = None,
+        regex: re.Pattern[str] | None = None,
+        has_vars: bool = False,
+        matches_all: bool = False,
+    ) -> None:
+        self.tokens: Final = tokens
+        self.wildcards: Final = wildcards
+        self.fold: Final = fold
+        self.unknown: Final = unknown
+        self.text: Final = text
+        self.literal: Final = literal
+        self.regex: Final = regex
+        self.has_vars: Final = has_vars
+        self.matches_all: Final = matches_all
+        self.memo: Final[dict[int, tuple[Any, Tri]]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Pattern and (self.tokens, self.wildcards, self.fold, self.unknown) == (
+            other.tokens, other.wildcards, other.fold, other.unknown)
+
+    def __hash__(self) -> int:
+        return hash((self.tokens, self.wildcards, self.fold, self.unknown))
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.text!r}, wildcards={self.wildcards}, fold={self.fold}, unknown={self.unknown!r})"
 
     def __str__(self) -> str:
         return self.text

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from preflight.policy import facts
 from preflight.policy.match import Pattern, arn_components, compile_pattern, component_value
@@ -23,16 +22,14 @@ from preflight.source.nodes import MapNode, child_span, span_of
 from preflight.source.span import NO_SPAN, Span
 
 
-@dataclass(frozen=True, slots=True)
-class ParseProblem:
+class ParseProblem(NamedTuple):
     kind: str
     message: str
     span: Span
     statement: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PrincipalEntry:
+class PrincipalEntry(NamedTuple):
     """One principal named by a statement.
 
     kind: "*" | "aws" | "service" | "federated" | "canonical" | "invalid" | "unknown".
@@ -44,26 +41,23 @@ class PrincipalEntry:
     span: Span
     type_key: str = ""
     account: str | Symbolic | None = None
-    pattern: Pattern | None = field(default=None, compare=False, repr=False)  # value, exact
-    account_pattern: Pattern | None = field(default=None, compare=False, repr=False)
+    pattern: Pattern | None = None  # value, exact (derived from value)
+    account_pattern: Pattern | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PrincipalBlock:
+class PrincipalBlock(NamedTuple):
     negated: bool  # NotPrincipal
     entries: tuple[PrincipalEntry, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class PatternEntry:
+class PatternEntry(NamedTuple):
     raw: Any
     pattern: Pattern
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class PatternBlock:
+class PatternBlock(NamedTuple):
     """Action / NotAction / Resource / NotResource."""
 
     element: str
@@ -73,8 +67,7 @@ class PatternBlock:
     unknown: Unknown | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionClause:
+class ConditionClause(NamedTuple):
     """One (operator, key) pair of a Condition block with its values (OR-ed, NOR-ed when negated)."""
 
     operator: str
@@ -87,28 +80,78 @@ class ConditionClause:
     value_spans: tuple[Span, ...]
     span: Span
     unknown: Unknown | None = None
-    patterns: tuple[Pattern, ...] = field(default=(), compare=False, repr=False)  # textual operators only
+    patterns: tuple[Pattern, ...] = ()  # textual operators only (derived from values)
 
     @property
     def label(self) -> str:
         return f"{self.operator} {self.key}"
 
 
-@dataclass(frozen=True, slots=True)
 class Statement:
-    index: int
-    sid: str | None
-    effect: str  # "Allow" | "Deny" | "Unknown" (not resolvable offline) | anything else: invalid
-    principal: PrincipalBlock | None
-    action: PatternBlock | None
-    resource: PatternBlock | None
-    conditions: tuple[ConditionClause, ...]
-    span: Span
-    variables: bool = True  # policy variables are substituted (Version 2012-10-17)
-    unknown: Unknown | None = None  # the whole statement could not be resolved
-    effect_reason: str | None = None  # why the effect is "Unknown"
-    element_spans: tuple[tuple[str, Span], ...] = ()
-    extra_elements: tuple[str, ...] = ()
+    """One statement of a policy (immutable; a slotted class rather than a NamedTuple because of ``index``)."""
+
+    __slots__ = (
+        "action",
+        "conditions",
+        "effect",
+        "effect_reason",
+        "element_spans",
+        "extra_elements",
+        "index",
+        "principal",
+        "resource",
+        "sid",
+        "span",
+        "unknown",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        sid: str | None,
+        effect: str,  # "Allow" | "Deny" | "Unknown" (not resolvable offline) | anything else: invalid
+        principal: PrincipalBlock | None,
+        action: PatternBlock | None,
+        resource: PatternBlock | None,
+        conditions: tuple[ConditionClause, ...],
+        span: Span,
+        variables: bool = True,  # policy variables are substituted (Version 2012-10-17)
+        unknown: Unknown | None = None,  # the whole statement could not be resolved
+        effect_reason: str | None = None,  # why the effect is "Unknown"
+        element_spans: tuple[tuple[str, Span], ...] = (),
+        extra_elements: tuple[str, ...] = (),
+    ) -> None:
+        self.index: Final = index
+        self.sid: Final = sid
+        self.effect: Final = effect
+        self.principal: Final = principal
+        self.action: Final = action
+        self.resource: Final = resource
+        self.conditions: Final = conditions
+        self.span: Final = span
+        self.variables: Final = variables
+        self.unknown: Final = unknown
+        self.effect_reason: Final = effect_reason
+        self.element_spans: Final = element_spans
+        self.extra_elements: Final = extra_elements
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in Statement.__slots__)
+
+    def with_index(self, index: int) -> Statement:
+        values = self._fields()
+        return Statement(index, *values[1:])
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Statement and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in Statement.__slots__)
+        return f"Statement({inner})"
 
     def element_span(self, element: str) -> Span:
         for name, span in self.element_spans:
@@ -125,8 +168,7 @@ class Statement:
         return f"statement {self.index + 1}" + (f' "{self.sid}"' if self.sid else "")
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     kind: str  # a key of facts.POLICY_KINDS
     name: str
     version: Any
@@ -134,11 +176,12 @@ class Policy:
     span: Span
     unknown: Unknown | None = None
     problems: tuple[ParseProblem, ...] = ()
-    resource_based: bool = field(init=False, compare=False)  # statements name a Principal
 
-    def __post_init__(self) -> None:
+    @property
+    def resource_based(self) -> bool:
+        """Whether its statements name a Principal."""
         kind = facts.POLICY_KINDS.get(self.kind)
-        object.__setattr__(self, "resource_based", kind.resource_based if kind else True)
+        return kind.resource_based if kind else True
 
     @property
     def label(self) -> str:
@@ -483,9 +526,7 @@ def policy_of(statements: Sequence[Statement], *, kind: str, name: str = "", spa
 
 
 def _with_index(stmt: Statement, index: int) -> Statement:
-    from dataclasses import replace
-
-    return stmt if stmt.index == index else replace(stmt, index=index)
+    return stmt if stmt.index == index else stmt.with_index(index)
 
 
 # Lambda permission properties that become conditions of the statement Lambda stores.

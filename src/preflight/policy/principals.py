@@ -10,8 +10,7 @@ answers two questions: (named directly, named through its account).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.policy import facts
 from preflight.policy.match import arn_components, compile_pattern, component_value, equals, match
@@ -25,8 +24,7 @@ PRINCIPAL_KINDS = ("service", "aws", "federated", "canonical")
 DEPLOYMENT_ACCOUNT = Symbol("AWS::AccountId", "pseudo", "AWS::AccountId", 12, 12, None, "digits")
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(NamedTuple):
     """The principal making a request. kind: service | aws | federated | canonical.
 
     value: a service principal name, an IAM ARN (role, user, root) or account id, a provider, a canonical id;
@@ -41,8 +39,7 @@ class Principal:
         return f"{self.kind} principal {render(self.value)}"
 
 
-@dataclass(frozen=True, slots=True)
-class PrincipalView:
+class PrincipalView(NamedTuple):
     """A principal as the matcher needs it: its equivalent names and its account."""
 
     principal: Principal

@@ -6,8 +6,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from preflight.policy import facts
 from preflight.policy.conditions import eval_clause, eval_conditions
@@ -25,8 +25,7 @@ _DERIVED: Mapping[str, Callable[[PrincipalView], Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """principal makes ``action`` (``kms:GenerateDataKey``) on ``resource`` (an ARN: str, Symbolic or Unknown).
 
     context: condition key -> value (str / Symbolic / Unknown / bool / number, or a list for a multivalued key);
@@ -36,14 +35,13 @@ class Request:
     principal: Principal
     action: str
     resource: Any
-    context: Mapping[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = MappingProxyType({})
 
     def __str__(self) -> str:
         return f"{self.principal} -> {self.action} on {render(self.resource)}"
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A request ready for matching: lower-case context with the principal-derived keys, the principal's view."""
 
     request: Request
@@ -72,8 +70,7 @@ def prepare(request: Request, *, same_account: bool = True, service: str | None 
     return Prepared(request, context, view, name)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """How one statement answers one request: named directly, or through the principal's account."""
 
     statement: Statement

@@ -8,13 +8,12 @@ settle it: a symbol ("AWS::Region", with the deciding value when known: "AWS::Re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from preflight.resolve.values import Symbol
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Dep:
+class Dep(NamedTuple):
     """One thing an answer depends on; ``value`` is the value that decides it, when one was found."""
 
     subject: str
@@ -35,8 +34,7 @@ def symbol_dep(symbol: Symbol, value: str | None = None) -> Dep:
     return Dep(describe_symbol(symbol), value)
 
 
-@dataclass(frozen=True, slots=True)
-class Tri:
+class Tri(NamedTuple):
     """state: 1 yes, 0 no, 2 depends. Build with YES / NO / depends(); combine with the functions below."""
 
     state: int

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.policy import facts, iamdb
 from preflight.policy.match import STAR, compile_pattern, match
@@ -22,8 +21,7 @@ from preflight.resolve.values import Symbolic
 from preflight.source.span import Span
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyDiagnostic:
+class PolicyDiagnostic(NamedTuple):
     kind: str  # "invalid-principal", "unknown-action", ... (a key of DOCS)
     message: str
     span: Span

@@ -5,8 +5,9 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from preflight.resolve.values import Symbol, Unknown
 
@@ -16,15 +17,14 @@ _PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-",
 _URL_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
 
 
-@dataclass(frozen=True)
-class Pins:
+class Pins(NamedTuple):
     region: str | None = None
     account_id: str | None = None
     # preflight assumes the commercial partition unless told otherwise (README, "Assumptions"): templates that
     # hard-code `arn:aws:` would otherwise all "depend on the partition".
     partition: str | None = None
     stack_name: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = MappingProxyType({})
 
     @property
     def effective_partition(self) -> str:

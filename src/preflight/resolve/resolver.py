@@ -11,7 +11,6 @@ import base64
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from preflight.model.template import Parameter, Resource, Template
@@ -151,7 +150,7 @@ class Resolver:
             return Unknown(f"malformed {name}: {problem}", span_of(node))
         value = _DISPATCH[name](self, arg, scenario)
         if isinstance(value, (Symbolic, Unknown)) and value.origin is None:
-            value = replace(value, origin=span_of(node))  # the value says where it came from
+            value = value.with_origin(span_of(node))  # the value says where it came from
         return value
 
     # ------------------------------------------------------------------ Ref / GetAtt

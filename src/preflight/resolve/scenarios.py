@@ -11,8 +11,7 @@ enumerated as a free boolean.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 MAX_SCENARIOS = 64
 
@@ -29,22 +28,28 @@ class Other:
         return f"<other value of {self.name}>"
 
 
-@dataclass(frozen=True)
 class Scenario:
-    conditions: tuple[tuple[str, bool], ...] = ()
-    inputs: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
-    # Lookups and the hash are used on every resolution (scenarios key the resolver's caches): precomputed.
-    _conditions: dict[str, bool] = field(init=False, repr=False, compare=False)
-    _inputs: dict[str, Any] = field(init=False, repr=False, compare=False)
-    _hash: int = field(init=False, repr=False, compare=False)
+    """One satisfiable combination of the template's conditions (immutable; identity: ``conditions``), with the
+    parameter values (``inputs``) that realise it."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_conditions", dict(self.conditions))
-        object.__setattr__(self, "_inputs", dict(self.inputs))
-        object.__setattr__(self, "_hash", hash(self.conditions))
+    __slots__ = ("_conditions", "_hash", "_inputs", "conditions", "inputs")
+
+    def __init__(self, conditions: tuple[tuple[str, bool], ...] = (), inputs: tuple[tuple[str, Any], ...] = ()) -> None:
+        self.conditions: Final = conditions
+        self.inputs: Final = inputs
+        # Lookups and the hash are used on every resolution (scenarios key the resolver's caches): precomputed.
+        self._conditions: Final = dict(conditions)
+        self._inputs: Final = dict(inputs)
+        self._hash: Final = hash(conditions)
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Scenario and self.conditions == other.conditions
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __repr__(self) -> str:
+        return f"Scenario(conditions={self.conditions!r}, inputs={self.inputs!r})"
 
     def condition(self, name: str) -> bool | None:
         return self._conditions.get(name)
@@ -61,8 +66,7 @@ class Scenario:
 DEFAULT = Scenario()
 
 
-@dataclass(frozen=True)
-class ScenarioSet:
+class ScenarioSet(NamedTuple):
     scenarios: tuple[Scenario, ...]
     truncated: bool  # True when the bound cut the enumeration
 

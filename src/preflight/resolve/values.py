@@ -16,13 +16,11 @@ Representation (kept cheap because every property of every resource goes through
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from preflight.source.span import Span
 
 
-@dataclass(frozen=True, slots=True)
 class Symbol:
     """A value fixed for one deployment but not known offline.
 
@@ -33,13 +31,42 @@ class Symbol:
     description: what a user would call it in a message ("the stack name", "parameter Env").
     """
 
-    key: str
-    kind: str
-    description: str
-    min_len: int | None = None
-    max_len: int | None = None
-    allowed: tuple[str, ...] | None = None
-    charset: str | None = field(default=None, compare=False)  # e.g. "digits", "lower-alnum-dash"
+    __slots__ = ("allowed", "charset", "description", "key", "kind", "max_len", "min_len")
+
+    # Immutable values (hashable, shared between scenarios): never assign after construction. Plain slotted
+    # classes rather than frozen dataclasses: defining a dataclass costs ~0.5 ms of every run's start-up and
+    # constructing a frozen one is several times slower than this.
+    def __init__(
+        self,
+        key: str,
+        kind: str,
+        description: str,
+        min_len: int | None = None,
+        max_len: int | None = None,
+        allowed: tuple[str, ...] | None = None,
+        charset: str | None = None,  # e.g. "digits", "lower-alnum-dash"; not part of the identity
+    ) -> None:
+        self.key: Final = key
+        self.kind: Final = kind
+        self.description: Final = description
+        self.min_len: Final = min_len
+        self.max_len: Final = max_len
+        self.allowed: Final = allowed
+        self.charset: Final = charset
+
+    def _identity(self) -> tuple[Any, ...]:
+        return (self.key, self.kind, self.description, self.min_len, self.max_len, self.allowed)
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Symbol and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return (f"Symbol(key={self.key!r}, kind={self.kind!r}, description={self.description!r}, "
+                f"min_len={self.min_len!r}, max_len={self.max_len!r}, allowed={self.allowed!r}, "
+                f"charset={self.charset!r})")
 
     def __str__(self) -> str:
         """As the template would write it in a Sub: ${Stage}, ${Bucket}, ${Role.Arn}, ${AWS::Region}."""
@@ -57,12 +84,28 @@ _DISPLAY = {"param": "${{{}}}", "ref": "${{{}}}", "attr": "${{{}}}", "import": "
 Part = str | Symbol
 
 
-@dataclass(frozen=True, slots=True)
 class Symbolic:
-    """A string made of literal parts and symbols, e.g. arn:aws:logs:${AWS::Region}:${AWS::AccountId}:..."""
+    """A string made of literal parts and symbols, e.g. arn:aws:logs:${AWS::Region}:${AWS::AccountId}:...
 
-    parts: tuple[Part, ...]
-    origin: Span | None = field(default=None, compare=False)
+    Immutable (see Symbol); ``origin``, where the value came from, is not part of its identity."""
+
+    __slots__ = ("origin", "parts")
+
+    def __init__(self, parts: tuple[Part, ...], origin: Span | None = None) -> None:
+        self.parts: Final = parts
+        self.origin: Final = origin
+
+    def with_origin(self, origin: Span | None) -> Symbolic:
+        return Symbolic(self.parts, origin)
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Symbolic and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+    def __repr__(self) -> str:
+        return f"Symbolic(parts={self.parts!r}, origin={self.origin!r})"
 
     @staticmethod
     def of(parts: list[Part] | tuple[Part, ...], origin: Span | None = None) -> str | Symbolic:
@@ -110,12 +153,28 @@ class Symbolic:
         return "".join(str(p) for p in self.parts)
 
 
-@dataclass(frozen=True, slots=True)
 class Unknown:
-    """A value that cannot be decided offline; `reason` says what it depends on."""
+    """A value that cannot be decided offline; `reason` says what it depends on.
 
-    reason: str
-    origin: Span | None = field(default=None, compare=False)
+    Immutable (see Symbol); ``origin`` is not part of its identity."""
+
+    __slots__ = ("origin", "reason")
+
+    def __init__(self, reason: str, origin: Span | None = None) -> None:
+        self.reason: Final = reason
+        self.origin: Final = origin
+
+    def with_origin(self, origin: Span | None) -> Unknown:
+        return Unknown(self.reason, origin)
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Unknown and self.reason == other.reason
+
+    def __hash__(self) -> int:
+        return hash(self.reason)
+
+    def __repr__(self) -> str:
+        return f"Unknown(reason={self.reason!r}, origin={self.origin!r})"
 
     def __str__(self) -> str:
         return f"<unknown: {self.reason}>"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Iterable
 
 
@@ -17,6 +16,8 @@ def closest(name: str, choices: Iterable[str], cutoff: float = 0.75, same_initia
     # Same first letter: a typo rarely changes it, and a different word often matches the rest
     # (CachingEnabled is not TracingEnabled).
     alike = [key for key in lowered if key[:1] == folded[:1]] if same_initial else list(lowered)
+    import difflib  # only when a name is misspelt
+
     match = difflib.get_close_matches(folded, alike, n=1, cutoff=cutoff)
     if match:
         return lowered[match[0]]

@@ -14,8 +14,7 @@ except that both branches of ``Fn::If`` are checked as values and ``Ref: AWS::No
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.schema.store import Node, TypeSchema
 from preflight.source.nodes import MapNode, SeqNode, child_span, span_of
@@ -25,8 +24,7 @@ from preflight.source.span import NO_SPAN, Span
 KIND_NAMES = {"o": "JSONObject", "a": "JSONArray", "s": "String"}
 
 
-@dataclass(frozen=True)
-class Issue:
+class Issue(NamedTuple):
     """One shape problem. `path` is the JSON-pointer-like location under Properties ("#/Tags/0")."""
 
     kind: str  # "unsupported" | "required" | "shape"

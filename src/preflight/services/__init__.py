@@ -1,30 +1,33 @@
 """The service knowledge base: how AWS services reach customer resources, as data (``integrations.yaml``).
 
-This module is the typed loader. It reads the YAML once (lazily, on first use) and hands out frozen records:
+This module is the typed loader. It reads the knowledge base once (lazily, on first use) and hands out frozen
+records. People edit ``integrations.yaml``; preflight reads ``integrations.json``, which
+``scripts/compile_kb.py`` compiles from it (a test fails when the two differ):
 
 - ``integration(id)`` / ``integrations()``: a service acting on a property of a resource reaches another
   resource and makes requests (principal, action, resource ARN, context keys) at create time or at runtime;
   with the error CloudFormation prints, the documented minimal statement and the doc pages;
 - ``role_consumers()``: properties that hand a role to a service, which must be trusted by it;
 - ``lambda_facts()``: Lambda permission shapes and the services that invoke a function at create time;
-- ``execution_role_calls(kind)``, ``managed_policy_facts()``, ``apigateway_logging()``: the rest of the tables.
+- ``execution_role_calls(kind)``, ``service_role_calls(id)``: what a service calls with a role's own permissions;
+- ``managed_policy_facts()``, ``managed_policy_scopes()``, ``managed_policy_documents()``,
+  ``apigateway_logging()``: the rest of the tables.
 
 Placeholders (``${Region}``, ``${Source.Arn}``...) stay text here; ``preflight.services.replay`` binds them.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
-from typing import Any
-
-import yaml
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from preflight.errors import PreflightError
 
-_FILE = "integrations.yaml"
+_FILE = "integrations.json"  # compiled from integrations.yaml by scripts/compile_kb.py
 UNKNOWN_PREFIX = "?"  # a context value "?<what>" is a value the service chooses and no document states
 
 
@@ -32,8 +35,7 @@ class KnowledgeBaseError(PreflightError):
     """integrations.yaml is missing or malformed (a packaging bug, not a template problem)."""
 
 
-@dataclass(frozen=True)
-class RequestSpec:
+class RequestSpec(NamedTuple):
     """One request a service makes. ``deny_only``: only an explicit Deny can fail it (AWS adds the Allow)."""
 
     action: str
@@ -44,8 +46,7 @@ class RequestSpec:
     note: str | None = None  # why a runtime request is checked (what breaks when it is denied)
 
 
-@dataclass(frozen=True)
-class PrincipalSpec:
+class PrincipalSpec(NamedTuple):
     """Who makes the requests: a service principal or an IAM ARN (``identity``: its IAM policies, "none"
     when AWS documents that they grant nothing on customer resources)."""
 
@@ -54,8 +55,7 @@ class PrincipalSpec:
     identity: str | None = None
 
 
-@dataclass(frozen=True)
-class Integration:
+class Integration(NamedTuple):
     id: str
     title: str
     source_type: str
@@ -68,15 +68,14 @@ class Integration:
     symptom: str | None
     statement: Any  # the documented minimal statement(s), with placeholders
     docs: tuple[str, ...]  # URLs
-    bindings: Mapping[str, str] = field(default_factory=dict)  # derived placeholders, bound in order
+    bindings: Mapping[str, str] = MappingProxyType({})  # derived placeholders, bound in order
 
     @property
     def doc(self) -> str:
         return self.docs[0] if self.docs else ""
 
 
-@dataclass(frozen=True)
-class RoleConsumer:
+class RoleConsumer(NamedTuple):
     """``property`` of ``type`` names a role that ``service`` assumes (a dotted path; ``[]`` walks a list)."""
 
     type: str
@@ -88,23 +87,20 @@ class RoleConsumer:
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Invoker:
+class Invoker(NamedTuple):
     principal: str
     arn_service: str
     example: str
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CreateTimeInvoker:
+class CreateTimeInvoker(NamedTuple):
     principal: str
     error: str
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RefFact:
+class RefFact(NamedTuple):
     """What Ref returns for a type the CloudFormation schemas do not cover (AWS SAM)."""
 
     is_arn: bool
@@ -112,33 +108,79 @@ class RefFact:
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class LambdaFacts:
+class LambdaFacts(NamedTuple):
     source_arn_pattern: str
     source_arn_error: str
     invokers: tuple[Invoker, ...]
     create_time: Mapping[str, CreateTimeInvoker]
-    sam_refs: Mapping[str, RefFact] = field(default_factory=dict)
+    sam_refs: Mapping[str, RefFact] = MappingProxyType({})
 
     def invoker(self, principal: str) -> Invoker | None:
         return next((i for i in self.invokers if i.principal == principal), None)
 
 
-@dataclass(frozen=True)
-class RoleCall:
+class RoleCall(NamedTuple):
+    """A request a service makes with a role's identity permissions. ``timing``: "create" (a denial fails the
+    resource) or "runtime"; ``resource``: its ARN with placeholders, when it differs from the target's."""
+
     action: str
     verb: str
+    timing: str = "create"
+    resource: str | None = None
 
 
-@dataclass(frozen=True)
-class ExecutionRoleCalls:
+class ArnMatch(NamedTuple):
+    """How an ARN from outside the template is recognized: its service, and a piece it contains (or must not)."""
+
+    service: str
+    contains: str | None = None
+    excludes: str | None = None
+
+
+class CallTarget(NamedTuple):
+    """What a service calls with a role on one kind of target, and how the failure shows."""
+
+    calls: tuple[RoleCall, ...]
+    error: str
+    symptom: str | None
+    docs: tuple[str, ...]
+    arn: ArnMatch | None = None
+    attribute: str = "Arn"  # the GetAtt attribute that names the target
+    statement_resource: str | None = None  # the Resource of the minimal statement, when not the target's ARN
+    resource_policy: str | None = None  # "queue" | "stream": the target may have a resource policy
+
+    @property
+    def doc(self) -> str:
+        return self.docs[0] if self.docs else ""
+
+
+class ExecutionRoleCalls(NamedTuple):
     error: str
     docs: tuple[str, ...]
     by_target: Mapping[str, tuple[RoleCall, ...]]
+    targets: Mapping[str, CallTarget] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class ManagedPolicyFacts:
+class ServiceRoleCalls(NamedTuple):
+    """A resource property hands a role to a service that calls other services with it while the resource is
+    created (``validates``: "all" calls are checked, or the role is rejected when it allows "any" of them none)."""
+
+    id: str
+    type: str
+    service: str
+    role_property: str
+    target_property: str | None
+    resource: str  # the ARN of the requests, with placeholders (a call may give its own)
+    statement_resource: str
+    validates: str
+    calls: tuple[RoleCall, ...]
+    error: str
+    symptom: str | None
+    docs: tuple[str, ...]
+    symbols: Mapping[str, str] = MappingProxyType({})
+
+
+class ManagedPolicyFacts(NamedTuple):
     not_found_error: str
     service_role_error: str
     service_role_path: str
@@ -146,8 +188,7 @@ class ManagedPolicyFacts:
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ApiGatewayLogging:
+class ApiGatewayLogging(NamedTuple):
     error: str
     managed_policy: str
     docs: tuple[str, ...]
@@ -157,9 +198,9 @@ class ApiGatewayLogging:
 @lru_cache(maxsize=1)
 def _raw() -> Mapping[str, Any]:
     try:
-        text = resources.files(__package__).joinpath(_FILE).read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as exc:  # pragma: no cover - packaging problem
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), _FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:  # pragma: no cover - packaging problem
         raise KnowledgeBaseError(f"cannot read {_FILE}: {exc}") from exc
     if not isinstance(data, dict) or "integrations" not in data:  # pragma: no cover
         raise KnowledgeBaseError(f"{_FILE} has no integrations")
@@ -261,14 +302,59 @@ def lambda_facts() -> LambdaFacts:
     return LambdaFacts(str(raw["source_arn_pattern"]), str(raw["source_arn_error"]), invokers, create, sam)
 
 
+def _role_call(raw: Mapping[str, Any]) -> RoleCall:
+    return RoleCall(
+        str(raw["action"]), str(raw["verb"]), str(raw.get("timing", "create")), raw.get("resource")
+    )
+
+
 @cache
 def execution_role_calls(kind: str) -> ExecutionRoleCalls:
+    """``by_target``: target type -> calls; ``targets``: the same with each target's error, docs and ARN shape
+    (a target written as a mapping with ``calls`` may override the kind's error and docs)."""
     raw = _raw()["execution_role_calls"][kind]
     by_target: dict[str, tuple[RoleCall, ...]] = {}
-    for rtype, calls in raw["by_target"].items():
-        items = calls if isinstance(calls, list) else [calls]
-        by_target[str(rtype)] = tuple(RoleCall(str(c["action"]), str(c["verb"])) for c in items)
-    return ExecutionRoleCalls(str(raw["error"]), _docs(raw.get("docs")), by_target)
+    targets: dict[str, CallTarget] = {}
+    for rtype, entry in raw["by_target"].items():
+        spec = entry if isinstance(entry, dict) and "calls" in entry else {"calls": entry}
+        items = spec["calls"] if isinstance(spec["calls"], list) else [spec["calls"]]
+        calls = tuple(_role_call(c) for c in items)
+        by_target[str(rtype)] = calls
+        arn = spec.get("arn")
+        targets[str(rtype)] = CallTarget(
+            calls,
+            str(spec.get("error", raw["error"])),
+            spec.get("symptom"),
+            _docs(spec.get("docs", raw.get("docs"))),
+            ArnMatch(str(arn["service"]), arn.get("contains"), arn.get("excludes")) if arn else None,
+            str(spec.get("attribute", "Arn")),
+            spec.get("statement_resource"),
+            spec.get("resource_policy"),
+        )
+    return ExecutionRoleCalls(str(raw["error"]), _docs(raw.get("docs")), by_target, targets)
+
+
+@cache
+def service_role_calls(ident: str) -> ServiceRoleCalls:
+    try:
+        raw = _raw()["service_role_calls"][ident]
+    except KeyError:
+        raise KnowledgeBaseError(f"{_FILE} has no service_role_calls {ident!r}") from None
+    return ServiceRoleCalls(
+        ident,
+        str(raw["type"]),
+        str(raw["service"]),
+        str(raw["role"]),
+        raw.get("target"),
+        str(raw["resource"]),
+        str(raw.get("statement_resource", raw["resource"])),
+        str(raw.get("validates", "all")),
+        tuple(_role_call(c) for c in raw["calls"]),
+        str(raw["error"]),
+        raw.get("symptom"),
+        _docs(raw.get("docs")),
+        {str(k): str(v) for k, v in (raw.get("symbols") or {}).items()},
+    )
 
 
 @lru_cache(maxsize=1)
@@ -294,6 +380,18 @@ def managed_policy_scopes() -> Mapping[str, frozenset[str]]:
     """AWS managed policy ARN (with ``${Partition}``) -> the only services its statements reach."""
     raw = _raw().get("managed_policy_scopes") or {}
     return {str(arn): frozenset(str(s) for s in entry["services"]) for arn, entry in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def managed_policy_documents() -> Mapping[str, Mapping[str, Any]]:
+    """AWS managed policy ARN (with ``${Partition}``) -> its policy document, for the policies whose statements
+    the knowledge base records (their pages in the AWS Managed Policy Reference)."""
+    raw = _raw().get("managed_policy_scopes") or {}
+    return {
+        str(arn): {"Version": "2012-10-17", "Statement": entry["statement"]}
+        for arn, entry in raw.items()
+        if entry.get("statement")
+    }
 
 
 def source_url(key: str) -> str:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.checks.base import Context
 from preflight.model.graph import Edge
@@ -33,7 +32,13 @@ from preflight.policy.statements import element_results, prepare
 from preflight.policy.tri import NO, YES
 from preflight.resolve.scenarios import DEFAULT, Scenario
 from preflight.resolve.values import Symbol, Symbolic, Unknown, render
-from preflight.services import UNKNOWN_PREFIX, Integration, RequestSpec, managed_policy_scopes
+from preflight.services import (
+    UNKNOWN_PREFIX,
+    Integration,
+    RequestSpec,
+    managed_policy_documents,
+    managed_policy_scopes,
+)
 from preflight.source.nodes import MapNode, SeqNode
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_.]+)\}")
@@ -49,8 +54,7 @@ def workspace(ctx: Context) -> Workspace:
     return ctx.memo("services.workspace", Workspace)  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class PolicySource:
+class PolicySource(NamedTuple):
     """The policy guarding a resource. ``policy`` None: there is none, so nothing allows a service principal.
     ``owners``: the resources that hold it (a BucketPolicy, TopicPolicy, Lambda::Permission, or the key)."""
 
@@ -305,6 +309,12 @@ class Workspace:
             others = [render(v) for v in managed if not _names_any(v, listed, self, scenario)]
         elif managed is not None:
             others = [render(managed)]
+        # AWS managed policies whose statements the knowledge base records are evaluated like the role's own.
+        documents = managed_policy_documents()
+        for arn in [a for a in others if _generic_partition(a) in documents]:
+            name = arn.rsplit("/", 1)[-1]
+            policies.append(parse_policy(documents[_generic_partition(arn)], kind="identity", name=name))
+        others = [arn for arn in others if _generic_partition(arn) not in documents]
         scopes = managed_policy_scopes()
         scoped = {arn: scopes[_generic_partition(arn)] for arn in others if _generic_partition(arn) in scopes}
         unknown = tuple(arn for arn in others if arn not in scoped)
@@ -357,8 +367,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class IdentityPolicies:
+class IdentityPolicies(NamedTuple):
     policies: tuple[Policy, ...]
     complete: bool  # False when some attached policy's statements are not known offline
     unknown: tuple[str, ...] = ()  # those policies, as written
@@ -481,8 +490,7 @@ def pair_bindings(ws: Workspace, source: Resource, target: Resource, scenario: S
 
 
 # --- replay ----------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Replayed:
+class Replayed(NamedTuple):
     spec: RequestSpec
     request: Request
     decision: Decision
@@ -507,8 +515,7 @@ class Replayed:
         return self.decision.outcome == "Depends" and bool(deps) and deps <= self.policy.unknowns
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """The outcome of replaying one integration for one (source, target) pair."""
 
     severity: str | None  # "error" | "warning" | None (nothing to report)
@@ -521,8 +528,7 @@ class Verdict:
         return self.severity is not None
 
 
-@dataclass
-class Actor:
+class Actor(NamedTuple):
     """Who makes the requests: the principal, and its identity policies when it is an IAM principal
     (``identity`` None: unknown policies, so an IAM principal's own permissions cannot be decided)."""
 
@@ -770,8 +776,7 @@ def report(
 
 
 # --- template facts the permission checks share ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class BucketEncryption:
+class BucketEncryption(NamedTuple):
     """A bucket's default encryption: ``algorithm`` ("AES256", "aws:kms", "aws:kms:dsse", or None when the
     template does not set one, or an Unknown), the key resource of the template (if any) and its value."""
 

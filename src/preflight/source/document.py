@@ -10,8 +10,7 @@ by the C `scanstring`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from preflight.source.nodes import MapNode, SeqNode
 from preflight.source.span import LineIndex, Span
@@ -43,8 +42,7 @@ class LoadError(Exception):
         self.span = span
 
 
-@dataclass(frozen=True)
-class Duplicate:
+class Duplicate(NamedTuple):
     """A key that appears twice in one mapping; CloudFormation keeps the last, the first is silently lost."""
 
     path: tuple[Any, ...]
@@ -53,16 +51,27 @@ class Duplicate:
     second: Span
 
 
-@dataclass
 class Document:
-    path: str
-    text: str
-    format: str  # "yaml" | "json"
-    root: Any
-    lines: LineIndex
-    duplicates: list[Duplicate] = field(default_factory=list)
-    # Non-fatal problems found while loading: (code, message, span, severity or None for the catalog's).
-    problems: list[tuple[str, str, Span, str | None]] = field(default_factory=list)
+    __slots__ = ("duplicates", "format", "lines", "path", "problems", "root", "text")
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        format: str,  # "yaml" | "json"
+        root: Any,
+        lines: LineIndex,
+        duplicates: list[Duplicate] | None = None,
+        problems: list[tuple[str, str, Span, str | None]] | None = None,
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.format = format
+        self.root = root
+        self.lines = lines
+        self.duplicates: list[Duplicate] = [] if duplicates is None else duplicates
+        # Non-fatal problems found while loading: (code, message, span, severity or None for the catalog's).
+        self.problems: list[tuple[str, str, Span, str | None]] = [] if problems is None else problems
 
     def line_text(self, line: int) -> str:
         starts = self.lines.starts
