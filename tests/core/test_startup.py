@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 
@@ -30,8 +31,14 @@ print(json.dumps({"code": code, "modules": added}))
 
 
 def test_a_check_run_imports_no_heavy_module() -> None:
-    proc = subprocess.run([sys.executable, "-c", _PROBE, EXAMPLE], capture_output=True, text=True, timeout=60,
-                          check=True)
+    # -S: no site start-up, so no .pth file imports anything first (this sandbox's certifi .pth imports pathlib,
+    # ipaddress and importlib.resources); the package and its dependencies are put on the path explicitly.
+    import preflight
+
+    paths = [os.path.dirname(os.path.dirname(preflight.__file__)), *site.getsitepackages()]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    proc = subprocess.run([sys.executable, "-S", "-c", _PROBE, EXAMPLE], capture_output=True, text=True,
+                          timeout=60, check=True, env=env)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["code"] == 1  # the failing example has errors: the run went through every check
     assert result["modules"] == []

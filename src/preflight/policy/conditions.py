@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -201,6 +200,8 @@ def parse_date(text: str) -> float | None:
 @lru_cache(maxsize=4096)
 def _in_network(policy_value: str, value: str) -> bool:
     try:
+        import ipaddress  # only IpAddress conditions need it
+
         network = ipaddress.ip_network(policy_value.strip(), strict=False)
         address = ipaddress.ip_network(value.strip(), strict=False)
     except ValueError:
