@@ -109,3 +109,19 @@ def test_line_table_refuses_another_layout() -> None:
 
     with pytest.raises(DataFileError, match="one-entry-per-line"):
         LineTable("x", b'{"data":{"types":{"AWS::A::B":{}}}}')
+
+
+def test_line_tables_are_the_snapshots_in_that_layout() -> None:
+    """LINE_TABLES names exactly the snapshots written one entry per line (snapshot_info relies on it)."""
+    import glob
+    import os
+
+    from preflight.data import _snapshot
+
+    folder = os.path.dirname(_snapshot.__file__)
+    laid_out = {
+        os.path.basename(path)[: -len(".json")]
+        for path in glob.glob(os.path.join(folder, "*.json"))
+        if _snapshot.LineTable.OPEN in _snapshot.read_bytes(os.path.basename(path))
+    }
+    assert laid_out == _snapshot.LINE_TABLES

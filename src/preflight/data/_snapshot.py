@@ -152,12 +152,13 @@ def load_raw(name: str) -> dict[str, Any]:
     return raw
 
 
+# The snapshots written one entry per line (LineTable); every other one is small and parsed whole.
+LINE_TABLES = frozenset({"resource_types", "schemas_cfn", "singletons"})
+
+
 def _info_source(name: str) -> dict[str, Any]:
     """The snapshot's document, without parsing a line table's entries (its source and date are all we need)."""
-    try:
-        return line_table(name).rest()
-    except DataFileError:
-        return load_raw(name)
+    return line_table(name).rest() if name in LINE_TABLES else load_raw(name)
 
 
 def data(name: str) -> Any:

@@ -65,17 +65,12 @@ def type_schema(type_name: str) -> TypeSchema | None:
 
 
 def known_types() -> frozenset[str]:
-    return _known_types()
+    return _table().keys()
 
 
 def is_known_type(type_name: str) -> bool:
     """Whether some Region's provider schemas have ``type_name`` (without listing every type)."""
     return type_name in _table()
-
-
-@lru_cache(maxsize=1)
-def _known_types() -> frozenset[str]:
-    return _table().keys()
 
 
 @lru_cache(maxsize=1)
