@@ -184,14 +184,14 @@ def _guard_flow_depth(text: str, lines: LineIndex, loader_cls: Any) -> None:
     limit do we measure the real depth from the parser's events, which libyaml produces without recursion.
     Block nesting needs indentation, so a file within MAX_BYTES cannot nest blocks deep enough to matter.
     """
-    depth = peak = 0
+    depth = 0
+    exceeded_at = -1
     for match in _BRACKETS.finditer(text):
         depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
-        if depth > peak:
-            peak = depth
-            if peak > MAX_DEPTH:
-                break
-    if peak <= MAX_DEPTH:
+        if depth > MAX_DEPTH:
+            exceeded_at = match.start()
+            break
+    if exceeded_at < 0:
         return
     import yaml
 
@@ -204,7 +204,14 @@ def _guard_flow_depth(text: str, lines: LineIndex, loader_cls: Any) -> None:
                     raise LoadError(f"nesting is deeper than {MAX_DEPTH} levels", _mark_span(lines, event.start_mark))
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # libyaml scans a flow collection ahead before it emits its events, and since PyYAML 6.0.4 (libyaml 0.2.6)
+        # it stops at its own flow-depth limit (1000) with "exceeded maximum nesting depth" before we see event
+        # 201. An error past the point where the brackets already nest deeper than our limit is that limit's
+        # business: report ours, so the finding is the same whatever the library version.
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and mark.index >= exceeded_at:
+            raise LoadError(f"nesting is deeper than {MAX_DEPTH} levels", lines.span(exceeded_at, exceeded_at + 1)) from None
         return  # the composer will report the syntax error with its location
 
 
