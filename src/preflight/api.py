@@ -6,7 +6,6 @@ Only `preflight.errors` exceptions cross this API; bad templates become findings
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,14 +34,19 @@ def check_text(text: str, path: str = "<string>", *, pins: Pins | None = None,
 
 
 def _check_text(text: str, path: str, pins: Pins | None, options: Options | None) -> list[Finding]:
+    from preflight.checks import suppressions
     from preflight.checks.registry import checks, rules
     from preflight.model.graph import Graph
     from preflight.model.template import build_template
     from preflight.resolve.resolver import Resolver
     from preflight.source.document import LoadError, load_text
+    from preflight.transform import annotate, expand
 
     options = options or Options()
     catalog = rules()
+    oversized = _oversized(catalog, path, text)
+    if oversized is not None:
+        return _select([oversized], options)
     try:
         document = load_text(text, path)
     except LoadError as exc:
@@ -51,15 +55,21 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
         span = getattr(document.root, "span", NO_SPAN)
         return _select([_engine_finding(catalog, path, "PF0002", span, "Template format error: the template must "
                                         "be a mapping with a Resources section")], options)
+    expansion = expand(document, pins)  # SAM, language extensions: the transform stage (transform/)
+    document = expansion.document
     template = build_template(document)
+    template.expansion = expansion
+    template.transforms = tuple(t for t in template.transforms if t not in expansion.expanded)
     resolver = Resolver(template, pins)
     graph = Graph(template)
     ctx = Context(path, document, template, resolver, graph, catalog, options)
     try:
-        findings = list(_run(ctx, checks(), options))
+        findings = annotate(_run(ctx, checks(), options), expansion)
+        findings = suppressions.apply(ctx, findings)
     finally:
         ctx.release()
     findings.extend(_truncation(ctx))
+    findings.extend(_cuts(ctx))
     return _select(sorted(findings, key=Finding.sort_key), options)
 
 
@@ -69,14 +79,16 @@ def check_file(path: str, *, pins: Pins | None = None, options: Options | None =
 
 
 def read_template(path: str) -> str:
+    """The text of a template file. A FIFO, a device or a folder is refused without blocking; at most the size
+    limit plus one byte is read, whatever size the file system reports (issue 12: /dev/zero reports 0)."""
+    from preflight.discover import open_regular
+
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise InputError(path, f"file is {size} bytes, larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = open_regular(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(path, f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,17 +117,43 @@ def _run(ctx: Context, all_checks: Iterable[Any], options: Options) -> Iterable[
 
 def _truncation(ctx: Context) -> list[Finding]:
     """Say so when the scenario bound cut the enumeration (only if some check enumerated scenarios at all)."""
-    from preflight.resolve.scenarios import MAX_SCENARIOS
+    from preflight.resolve.scenarios import MAX_EVALUATIONS, MAX_SCENARIOS
 
     enumerated = ctx.resolver.enumerated
     if enumerated is None or not enumerated.truncated:
         return []
     root = ctx.template.root
     span = root.key_span("Conditions") if hasattr(root, "key_span") else NO_SPAN
-    message = (f"the template's conditions combine into more than {MAX_SCENARIOS} scenarios; checks that depend on "
+    message = (f"the template's conditions combine into more scenarios than preflight enumerates (at most "
+               f"{MAX_SCENARIOS}, within {MAX_EVALUATIONS:,} condition evaluations); checks that depend on "
                f"conditions considered {len(enumerated.scenarios)} of them: pin parameters (--parameters) to "
                f"check the combinations you deploy")
     return [_engine_finding(ctx.rules, ctx.path, "PF0010", span, message)]
+
+
+def _oversized(catalog: dict[str, Any], path: str, text: str) -> Finding | None:
+    """CloudFormation rejects a template body over 1,000,000 bytes (its quota for a template in S3, the most any
+    deployment accepts): say so at once, located where the limit is crossed, instead of spending seconds and
+    gigabytes loading what cannot be deployed (issue 12)."""
+    from preflight.checks.structure import body_bytes, limit_offset
+    from preflight.data.quotas import template_quotas
+    from preflight.source.span import LineIndex
+
+    limit = template_quotas().body_bytes_s3
+    if len(text) <= limit // 4 or (size := body_bytes(text)) <= limit:  # UTF-8 takes at most 4 bytes a character
+        return None
+    at = limit_offset(text, limit)
+    message = (f"Template may not exceed {limit} bytes in size: this one is {size:,} bytes (CloudFormation's quota "
+               f"for a template body, even in S3); not checked further: split it into nested stacks")
+    return _engine_finding(catalog, path, "PF0012", LineIndex(text).span(at, at), message)
+
+
+def _cuts(ctx: Context) -> list[Finding]:
+    """Say what the resolver's bounds cut (resolve/resolver.py: MAX_VALUE_CHARS, MAX_PARTS, MAX_NESTING...): the
+    values stayed unknown, so checks that need them said nothing about them."""
+    return [_engine_finding(ctx.rules, ctx.path, "PF0011", span or NO_SPAN,
+                            f"not evaluated: {reason}; checks that need this value skipped it")
+            for reason, span in list(ctx.resolver.cuts.items())[:20]]
 
 
 def _engine_finding(catalog: dict[str, Any], path: str, code: str, span: Span, message: str) -> Finding:

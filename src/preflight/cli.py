@@ -1,4 +1,10 @@
-"""Command line: argument parsing and exit codes only (0 clean, 1 findings at or above --fail-on, 2 usage/input)."""
+"""Command line: argument parsing and exit codes only.
+
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage or input error, or an abnormal run (a file could
+not be read, a check crashed, an internal error: the report is printed first when there is one); 130 interrupted
+(Ctrl-C); 141 the reader of the output went away (`preflight rules | head -1`: 128 + SIGPIPE, as a shell reports a
+process that the broken pipe stopped). None of them prints a traceback unless PREFLIGHT_DEBUG is set.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ from typing import Any, NoReturn
 
 from preflight import __version__
 from preflight.errors import InputError, PreflightError, UsageError
+from preflight.report import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check templates, folders or cdk.out assemblies")
     check.add_argument("paths", nargs="*", metavar="PATH", help="template files, folders or cdk.out assemblies")
-    check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
+    check.add_argument("--format", choices=FORMATS, default=None,
+                       help="text (default), json, sarif (code scanning), junit (CI test reports), github "
+                            "(workflow annotations) or markdown (a pull-request comment; for one template, its "
+                            "failure report)")
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
                        help="lowest severity that makes the exit code 1 (default: error)")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
     _add_pins(check)
@@ -40,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="do not report these codes (prefixes allowed); repeatable")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("-v", "--verbose", action="store_true", help="say which files were skipped")
+    check.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                       help="check files in N processes (default: the number of CPUs); the output order is the same")
+    check.add_argument("--templates-only", action="store_true",
+                       help="skip files named on the command line that are not templates (no top-level Resources), "
+                            "as folders are searched: for pre-commit, which passes every YAML and JSON file")
+    adopt = check.add_argument_group("configuration and adoption")
+    adopt.add_argument("--config", metavar="FILE", help="a .preflight.toml or pyproject.toml to read instead of "
+                       "searching upward from the first PATH")
+    adopt.add_argument("--no-config", action="store_true", help="read no configuration file")
+    adopt.add_argument("--baseline", metavar="FILE", help="report only the findings that are not in this baseline")
+    adopt.add_argument("--write-baseline", metavar="FILE",
+                       help="write every finding of this run to FILE as the accepted baseline, and exit 0")
+    adopt.add_argument("--doc-base-url", metavar="URL",
+                       help="where the check pages are published (SARIF helpUri, Markdown links)")
 
     explain = sub.add_parser("explain-policy", help="decide one request against one policy of a template, and say why")
     explain.add_argument("template", metavar="TEMPLATE")
@@ -55,7 +80,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list every check: code, severity, category, title")
     rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    diagnose = sub.add_parser("diagnose", help="find the root failure in a failed stack's events (exit 0 when "
+                              "diagnosed, 2 when the input is not stack events)")
+    diagnose.add_argument("events", nargs="*", metavar="EVENTS",
+                          help="stack events (any paste format; '-' or nothing: standard input); add nested stacks' "
+                               "events as further files")
+    diagnose.add_argument("--template", metavar="T", help="the template that was deployed (locates the root, runs "
+                          "the checks)")
+    diagnose.add_argument("--cdk-out", metavar="DIR", help="a cdk.out folder instead of --template")
+    diagnose.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
+    _add_pins(diagnose)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _add_pins(parser: argparse.ArgumentParser) -> None:
@@ -71,15 +118,17 @@ def _add_pins(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         if args.command == "check":
             return _check(args)
         if args.command == "rules":
             return _rules(args)
         if args.command == "explain-policy":
             return _explain(args)
+        if args.command == "diagnose":
+            return _diagnose(args)
         parser.print_help()
         return EXIT_USAGE
     except UsageError as exc:
@@ -89,7 +138,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"preflight: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - a bug anywhere becomes one line and exit 2, never a traceback + 1
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    text = str(exc).strip().splitlines()
+    detail = text[0][:300] if text else ""
+    print(f"preflight: internal error: {type(exc).__name__}{': ' + detail if detail else ''}", file=sys.stderr)
+    if os.environ.get("PREFLIGHT_DEBUG"):
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    else:
+        print("preflight: this is a bug in preflight: please report it with the input "
+              "(PREFLIGHT_DEBUG=1 prints the traceback)", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    """The reader went away: point stdout at the null device, so that no later flush (ours, or the interpreter's
+    at exit) raises again and prints "Exception ignored ... BrokenPipeError" (the Python docs' recipe, "Note on
+    SIGPIPE" in the signal module)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (captured in tests), or already closed
+        pass
 
 
 def run() -> NoReturn:
@@ -99,11 +179,20 @@ def run() -> NoReturn:
     is flushed first, and files preflight writes are complete and closed before ``main`` returns (``write_atomic``),
     so nothing is lost. (mypy exits the same way.) Called in-process, use ``main``.
     """
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C outside main's own handler (while it returned)
+        code = EXIT_INTERRUPTED
     try:
         sys.stdout.flush()
+    except BrokenPipeError:  # a reader that went away (`| head`) before the last buffered bytes
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    except (ValueError, KeyboardInterrupt):  # a closed stream; Ctrl-C while flushing
+        pass
+    try:
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):  # a reader that went away (`| head`), or a closed stream
+    except (OSError, ValueError, KeyboardInterrupt):
         pass
     os._exit(code)
 
@@ -117,13 +206,7 @@ def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
                 raise UsageError(f"--parameters {item!r}: expected Key=Value")
             values[key] = value
             continue
-        try:
-            with open(item, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except OSError as exc:
-            raise UsageError(f"--parameters {item}: {exc.strerror}") from None
-        except ValueError as exc:
-            raise UsageError(f"--parameters {item}: not JSON ({exc})") from None
+        data = read_json_option("--parameters", item)
         if isinstance(data, dict):
             values.update({str(k): v for k, v in data.items()})
         elif isinstance(data, list) and all(isinstance(d, dict) and "ParameterKey" in d for d in data):
@@ -132,6 +215,28 @@ def parse_parameters(items: Sequence[str]) -> dict[str, Any]:
             raise UsageError(f"--parameters {item}: expected [{{\"ParameterKey\": ..., \"ParameterValue\": ...}}] "
                              f"or {{\"Key\": \"Value\"}}")
     return values
+
+
+_OPTION_FILE_BYTES = 10 * 1024 * 1024
+
+
+def read_json_option(option: str, path: str) -> Any:
+    """A JSON file named by an option: a regular file (never a FIFO or device, which would block or never end),
+    at most 10 MiB; anything else is a usage error."""
+    from preflight.discover import open_regular
+
+    try:
+        data = open_regular(path, _OPTION_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
+    except InputError as exc:
+        raise UsageError(f"{option} {exc.path}: {exc.message}") from None
+    if len(data) > _OPTION_FILE_BYTES:
+        raise UsageError(f"{option} {path}: larger than {_OPTION_FILE_BYTES // 2**20} MiB")
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UsageError(f"{option} {path}: not JSON ({exc})") from None
 
 
 def _split_parameter_args(args: argparse.Namespace) -> None:
@@ -159,54 +264,10 @@ def _pins(args: argparse.Namespace) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from preflight.api import check_text, read_template
-    from preflight.checks.base import Options
-    from preflight.discover import discover
-    from preflight.findings import SEVERITY_RANK
-    from preflight.report import render
+    """`preflight check`: its body (configuration, -j, baseline, reports, exit codes) is in check_cmd.py."""
+    from preflight.check_cmd import run_check
 
-    _split_parameter_args(args)
-    if not args.paths:
-        raise UsageError("check needs at least one PATH (a template, a folder or a cdk.out folder)")
-    pins = _pins(args)
-    options = Options(select=frozenset(args.select), ignore=frozenset(args.ignore),
-                      extra={"layers": read_scps(args.scp)} if args.scp else {})
-    found = discover(args.paths)
-    texts: dict[str, str] = {}
-    findings = []
-    errors: list[InputError] = list(found.errors)
-    for path in found.files:
-        try:
-            texts[path] = read_template(path)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        findings.extend(check_text(texts[path], path, pins=pins, options=options))
-    for error in errors:
-        print(f"preflight: {error}", file=sys.stderr)
-    if args.verbose:
-        for path in found.skipped:
-            print(f"preflight: skipped {path} (no Resources section: not a template)", file=sys.stderr)
-        print(f"preflight: {len(found.files)} template(s), {len(found.skipped)} file(s) skipped", file=sys.stderr)
-
-    def source(path: str, line: int) -> str:
-        text = texts.get(path)
-        if text is None:
-            return ""
-        lines = text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
-
-    color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
-                                       and "NO_COLOR" not in os.environ)
-    report = render(args.format, findings, len(texts), source, color)
-    if args.output:
-        write_atomic(args.output, report)
-    else:
-        sys.stdout.write(report)
-    if errors:
-        return EXIT_USAGE
-    threshold = SEVERITY_RANK[args.fail_on]
-    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_CLEAN
+    return run_check(args)
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -216,6 +277,23 @@ def _explain(args: argparse.Namespace) -> int:
                                    args.context, _pins(args), read_scps(args.scp))
     sys.stdout.write(text.rstrip("\n") + "\n")
     return EXIT_CLEAN if allowed else EXIT_FINDINGS
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    """Exit 0 whenever the events were diagnosed, whatever the stack did and whatever the template's findings:
+    diagnose explains a failure that happened; `preflight check` is the gate for findings (docs/diagnose.md)."""
+    from preflight.diagnose.command import run
+    from preflight.diagnose.render import render
+
+    if args.template and args.cdk_out:
+        raise UsageError("diagnose takes --template or --cdk-out, not both")
+    diagnosis = run(args.events, args.template, args.cdk_out, _pins(args))
+    report = render(diagnosis, args.format, __version__)
+    if args.output:
+        write_atomic(args.output, report)
+    else:
+        sys.stdout.write(report)
+    return EXIT_CLEAN
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -239,35 +317,52 @@ def read_scps(paths: Sequence[str]) -> tuple[Any, ...]:
 
     policies = []
     for path in paths:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                document = json.load(handle)
-        except OSError as exc:
-            raise UsageError(f"--scp {path}: {exc.strerror}") from None
-        except ValueError as exc:
-            raise UsageError(f"--scp {path}: not JSON ({exc})") from None
+        document = read_json_option("--scp", path)
         if not isinstance(document, dict) or "Statement" not in document:
             raise UsageError(f"--scp {path}: expected a policy document with a Statement")
         policies.append(parse_policy(document, kind="scp", name=os.path.basename(path)))
     return (Layer("scp", tuple(policies), "service control policies"),) if policies else ()
 
 
+def check_output_path(path: str) -> None:
+    """-o names a file in an existing folder: said before any work is done (a usage error, exit 2)."""
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path}: is a directory; name a file")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise UsageError(f"--output {path}: folder {os.path.dirname(path)} does not exist")
+
+
 def write_atomic(path: str, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename: a reader never sees half a file."""
+    """Write to a temporary file in the same folder, then rename: a reader never sees half a file.
+
+    Raises UsageError (exit 2) when the file cannot be written: a folder, a missing folder, no permission."""
     import tempfile
 
+    check_output_path(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".preflight-", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".preflight-", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write in {folder}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise UsageError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,3 +18,6 @@ class InputError(PreflightError):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:  # pickled by `check -j N` workers
+        return (InputError, (self.path, self.message))

@@ -15,7 +15,8 @@ EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 # dataclasses (and the inspect/ast/dis it imports): ~0.5 ms per class definition; importlib.resources, tempfile,
 # difflib, ipaddress: needed only for packaging fallbacks, -o, misspelt names and VPC CIDRs; yaml's pure-Python
 # loader modules are imported by `import yaml` itself, so they are not listed.
-HEAVY = ("dataclasses", "inspect", "importlib.resources", "tempfile", "difflib", "ipaddress", "zipfile", "pathlib")
+HEAVY = ("dataclasses", "inspect", "importlib.resources", "tempfile", "difflib", "ipaddress", "zipfile", "pathlib",
+         "samtranslator", "boto3", "botocore", "pydantic", "jsonschema")  # the SAM transform's, for SAM templates only
 
 # Modules the interpreter's own start-up imported (a site .pth file may import certifi, and with it
 # importlib.resources) are not preflight's doing: only the ones the run adds count.

@@ -15,6 +15,7 @@ from preflight import data
 from preflight.checks.base import Check, Context, Rule
 from preflight.checks.names import describe, show
 from preflight.data import names_data
+from preflight.data.errors import fill, format_error
 from preflight.findings import Finding
 from preflight.model.template import Resource, Template
 from preflight.resolve.scenarios import Scenario
@@ -171,10 +172,10 @@ def _overwrite_finding(ctx: Context, resource: Resource, info: data.SingletonInf
 
 
 def _error_text(resource: Resource, info: data.SingletonInfo) -> str:
-    text = info.error_message or f"{resource.type} already exists"
+    text = info.error_message or format_error("already-exists", Name=resource.type)
     name = resource.properties.get("Name")
-    text = text.replace("{name}", name if isinstance(name, str) else "<name>")
-    text = text.replace("{identifier}", "<account id>").replace("{account}", "<account id>")
+    text = fill(text, Name=name if isinstance(name, str) else "<name>", Identifier="<account id>",
+                Account="<account id>")
     return f"{info.error_code}: {text}" if info.error_code else text
 
 

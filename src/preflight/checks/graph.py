@@ -21,6 +21,8 @@ RULES = (
     Rule("PF1003", "undefined-condition", "A condition that is used but not defined", "template-structure", "error"),
     Rule("PF1004", "unknown-attribute", "Fn::GetAtt of an attribute the resource type does not have",
          "template-structure", "error"),
+    Rule("PF1005", "circular-condition", "Conditions refer to each other in a cycle, or one to itself",
+         "template-structure", "error"),
 )
 
 _SG_RULE_PROPS = ("SecurityGroupIngress", "SecurityGroupEgress")
@@ -226,8 +228,71 @@ def _open_attributes(type_name: str, attribute: str) -> bool:
             or attribute.startswith("Outputs.") or type_name.endswith("::MODULE"))
 
 
+def check_condition_cycles(ctx: Context) -> Iterator[Finding]:
+    """A condition that refers to itself through {"Condition": name}, directly or through others: CloudFormation
+    cannot order their evaluation and rejects the template. Iterative depth-first search (thousands of chained
+    conditions must not exhaust Python's stack); each cycle is reported once, at its first member."""
+    conditions = ctx.template.conditions
+    refs = {str(name): [t for t in _condition_refs(node) if t in conditions] for name, node in conditions.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    reported: set[frozenset[str]] = set()
+    for root in refs:
+        if root in state:
+            continue
+        path: list[str] = []
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            name, child = work.pop()
+            if child == 0:
+                state[name] = 1
+                path.append(name)
+            targets = refs[name]
+            if child < len(targets):
+                work.append((name, child + 1))
+                target = targets[child]
+                if target not in state:
+                    work.append((target, 0))
+                elif state[target] == 1:
+                    cycle = path[path.index(target):]
+                    if frozenset(cycle) not in reported and len(reported) < 20:
+                        reported.add(frozenset(cycle))
+                        yield _condition_cycle(ctx, cycle)
+                continue
+            state[name] = 2
+            path.pop()
+
+
+def _condition_refs(node: Any) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if len(item) == 1 and isinstance(item.get("Condition"), str):
+                found.append(item["Condition"])
+                continue
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _condition_cycle(ctx: Context, cycle: list[str]) -> Finding:
+    conditions = ctx.template.conditions
+    if len(cycle) == 1:
+        message = (f"Template format error: condition {cycle[0]} refers to itself ({{\"Condition\": \"{cycle[0]}\"}} "
+                   f"in its own definition): CloudFormation cannot evaluate it and rejects the template")
+    else:
+        shown = cycle if len(cycle) <= 10 else [*cycle[:10], "..."]
+        message = (f"Template format error: circular dependency between conditions: [{', '.join(shown)}] "
+                   f"({' -> '.join([*shown, cycle[0]] if len(cycle) <= 10 else shown)}): CloudFormation cannot "
+                   f"evaluate them and rejects the template")
+    return ctx.finding("PF1005", conditions.key_span(cycle[0]), message)
+
+
 CHECKS = (
     Check(check_cycles, ("PF1001",)),
+    Check(check_condition_cycles, ("PF1005",)),
     Check(check_unresolved, ("PF1002",)),
     Check(check_resource_conditions, ("PF1003",)),
     Check(check_getatt_attributes, ("PF1004",)),

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from preflight import data
 from preflight.checks.base import Check, Context, Rule
 from preflight.data import names_data
+from preflight.data.errors import format_error
 from preflight.findings import Finding
 from preflight.model.template import Resource
 from preflight.resolve.scenarios import Other, Scenario
@@ -131,7 +132,10 @@ def _collect(
 
 
 # A value as the template would write it in a Sub (${Stage}, ${Bucket}, ${AWS::Region}): what render() does.
-show = render
+def show(value: Any) -> str:
+    """A value as messages quote it; a very long one (a hostile or generated name) abbreviated, with its length."""
+    text = render(value)
+    return text if len(text) <= 300 else f"{text[:200]}... ({len(text):,} characters)"
 
 
 def describe(scenario: Scenario) -> str:
@@ -735,7 +739,7 @@ def _duplicate_finding(
         unique += " regardless of case"
     message = (
         f"{prop} '{shown}' is also the name of {first_id} (line {first.key_span.line}); {second.type} names "
-        f"must be {unique}, so the second create fails with '{shown} already exists'. Give each resource its "
+        f"must be {unique}, so the second create fails with '{format_error('already-exists', Name=shown)}'. Give each resource its "
         f"own name, or omit {prop} and let CloudFormation generate one"
     )
     severity = None
@@ -824,7 +828,7 @@ def _fixed_global_name(ctx: Context, resource: Resource) -> Iterator[Finding]:
     prop = info.name_property
     message = (
         f"{prop} '{node}' is hard-coded and {reason}: a second deployment of this template (another stack, "
-        f"account or Region) fails with '{node} already exists'. Build the name from ${{AWS::StackName}} or "
+        f"account or Region) fails with '{format_error('already-exists', Name=node)}'. Build the name from ${{AWS::StackName}} or "
         f"${{AWS::AccountId}}-${{AWS::Region}}, or omit {prop} and let CloudFormation generate one"
     )
     yield ctx.finding("PF3005", resource.prop_span(prop), message, resource=resource.logical_id)

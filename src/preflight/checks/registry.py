@@ -9,11 +9,12 @@ from preflight.checks.base import CATEGORIES, FIX_SAFETIES, Check, Rule
 
 
 def _areas() -> tuple[ModuleType, ...]:
-    from preflight.checks import account, graph, names, ordering, rollback, schema, structure, values
+    from preflight.checks import account, graph, names, ordering, rollback, schema, structure, suppressions, values
+    from preflight.checks import transforms
     from preflight.checks.permissions import buckets, iam, kms, lambda_permissions, policy_validity
 
-    return (structure, graph, ordering, names, values, account, rollback, schema,
-            kms, buckets, iam, lambda_permissions, policy_validity)
+    return (structure, transforms, graph, ordering, names, values, account, rollback, schema,
+            kms, buckets, iam, lambda_permissions, policy_validity, suppressions)
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +40,4 @@ def checks() -> tuple[Check, ...]:
 
 
 def engine_codes() -> tuple[str, ...]:
-    from preflight.checks.structure import ENGINE_CODES
-
-    return ENGINE_CODES
+    return tuple(code for area in _areas() for code in getattr(area, "ENGINE_CODES", ()))

@@ -18,6 +18,7 @@ from typing import Any
 from preflight.checks.base import Check, Context, Rule
 from preflight.checks.ordering import keys_at, segments, values_at
 from preflight.data import resource_type
+from preflight.data.errors import format_error
 from preflight.data.ordering_data import (
     LogWriter,
     Protection,
@@ -156,7 +157,7 @@ def _log_bucket(ctx: Context, bucket: Resource, found: list[tuple[LogWriter, Res
     immediate = [(row, writer) for row, writer in found if row.immediate]
     if policy in (_RETAIN, "?") or (policy == _RETAIN_EXCEPT_ON_CREATE and not immediate):
         return
-    error = rollback_fact("bucket_not_empty_error")
+    error = format_error("bucket-not-empty")
     sources = "; ".join(f"{row.what} from {writer.logical_id}" for row, writer in found)
     name = bucket.logical_id
     if immediate:
@@ -193,7 +194,7 @@ def check_retained_names(ctx: Context) -> Iterator[Finding]:
     first = hits[0][0]
     listed = ", ".join(f"{r.logical_id} ({r.type} named {name})" for r, name in hits[:5])
     more = f" and {len(hits) - 5} more" if len(hits) > 5 else ""
-    error = rollback_fact("already_exists_error").replace("<name>", hits[0][1])
+    error = format_error("already-exists", Name=hits[0][1])
     yield ctx.finding(
         "PF7003",
         _policy_span(first),

@@ -356,7 +356,7 @@ def check_launch_template_version(ctx: Context, resource: Resource) -> Iterator[
         if not isinstance(parent, MapNode):
             continue
         value = ctx.resolve(parent.get(path[-1]))
-        if value in _VERSION_ALIASES:
+        if isinstance(value, str) and value in _VERSION_ALIASES:  # a list or map is PF8005's (wrong shape)
             attribute = _VERSION_ALIASES[value]
             yield ctx.finding(
                 "PF8006", parent.value_span(path[-1]),

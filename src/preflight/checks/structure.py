@@ -12,7 +12,7 @@ from typing import Any
 from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
 from preflight.resolve.shapes import SHAPES
-from preflight.source.nodes import child_span, span_of
+from preflight.source.nodes import MapNode, child_span, span_of
 from preflight.source.span import Span
 
 RULES = (
@@ -33,10 +33,14 @@ RULES = (
          "error"),
     Rule("PF0010", "scenarios-truncated", "Too many condition combinations: only some were checked",
          "template-structure", "info"),
+    Rule("PF0011", "evaluation-bounded", "A value too large or too deep to evaluate: checks that need it skipped it",
+         "template-structure", "info"),
+    Rule("PF0012", "template-quota", "The template exceeds a CloudFormation quota (size, resources, parameters...)",
+         "template-structure", "error"),
 )
 
 # Codes the engine emits itself (loading, crashes): they have catalog rows and docs but no check function.
-ENGINE_CODES = ("PF0000", "PF0001", "PF0002", "PF0010")
+ENGINE_CODES = ("PF0000", "PF0001", "PF0002", "PF0010", "PF0011")
 
 
 def check_duplicates(ctx: Context) -> Iterator[Finding]:
@@ -146,7 +150,122 @@ def check_logical_ids(ctx: Context) -> Iterator[Finding]:
                     resource=name if section == "Resources" else None)
 
 
+def check_quotas(ctx: Context) -> Iterator[Finding]:
+    """CloudFormation's per-template quotas: counts of resources, parameters, outputs, mappings and mapping
+    attributes, name lengths, the Description's size, and the inline body size (advice: only a deployment that
+    passes the body in the request fails). The 1 MB body limit is checked before loading (engine, PF0012).
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+    """
+    from preflight.data.quotas import template_quotas
+
+    quotas = template_quotas()
+    root = ctx.template.root
+    if not isinstance(root, MapNode):
+        return
+    for section, limit in (("Resources", quotas.resources), ("Parameters", quotas.parameters),
+                           ("Outputs", quotas.outputs), ("Mappings", quotas.mappings)):
+        node = root.get(section)
+        if not isinstance(node, MapNode):
+            continue
+        if len(node) > limit:
+            first_over = list(node)[limit]
+            yield ctx.finding(
+                "PF0012", node.key_span(first_over),
+                f"Template format error: Number of {section.lower()}, {len(node)}, is greater than maximum "
+                f"allowed, {limit} (the first one over the quota is {first_over}); split the template into nested "
+                f"stacks")
+        yield from _long_names(ctx, node, section, quotas.name_chars)
+    yield from _mapping_quotas(ctx, root.get("Mappings"), quotas.mapping_attributes, quotas.name_chars)
+    description = root.get("Description")
+    if isinstance(description, str) and len(description.encode("utf-8", "surrogatepass")) > quotas.description_bytes:
+        yield ctx.finding(
+            "PF0012", root.value_span("Description"),
+            f"Template format error: the template Description is {len(description.encode('utf-8', 'surrogatepass'))}"
+            f" bytes, more than the {quotas.description_bytes} CloudFormation accepts")
+    text = ctx.document.text
+    size = body_bytes(text)
+    # `cdk deploy` uploads a template over the inline limit to its bootstrap bucket by itself: no advice needed.
+    from_cdk = any(r.construct_path for r in ctx.template.resources.values())
+    if quotas.body_bytes_inline < size <= quotas.body_bytes_s3 and not from_cdk:
+        at = limit_offset(text, quotas.body_bytes_inline)
+        yield ctx.finding(
+            "PF0012", ctx.document.lines.span(at, at),
+            f"the template is {size:,} bytes, more than the {quotas.body_bytes_inline:,} bytes CloudFormation "
+            f"accepts in the request itself (TemplateBody): upload it to S3 (TemplateURL; `aws cloudformation "
+            f"deploy --s3-bucket ...`), which accepts up to {quotas.body_bytes_s3:,} bytes", severity="info")
+
+
+def _long_names(ctx: Context, node: MapNode, section: str, limit: int) -> Iterator[Finding]:
+    for name in node:
+        if len(str(name)) > limit:
+            yield ctx.finding(
+                "PF0012", node.key_span(name),
+                f"Template format error: the {section[:-1].lower()} name {str(name)[:40]}... is {len(str(name))} "
+                f"characters long, more than the {limit} CloudFormation accepts",
+                resource=str(name) if section == "Resources" else None)
+
+
+def _mapping_quotas(ctx: Context, mappings: Any, attributes: int, name_chars: int) -> Iterator[Finding]:
+    if not isinstance(mappings, MapNode):
+        return
+    for name, mapping in mappings.items():
+        if not isinstance(mapping, MapNode):
+            continue
+        if len(mapping) > attributes:
+            first_over = list(mapping)[attributes]
+            yield ctx.finding(
+                "PF0012", mapping.key_span(first_over),
+                f"Template format error: mapping {name} has {len(mapping)} keys, more than the {attributes} "
+                f"attributes a mapping may have; split it into several mappings")
+        yield from _long_names(ctx, mapping, "Mapping keys", name_chars)
+        for second in mapping.values():
+            if isinstance(second, MapNode):
+                yield from _long_names(ctx, second, "Mapping keys", name_chars)
+
+
+def body_bytes(text: str) -> int:
+    """The size CloudFormation measures: UTF-8 bytes (a lone surrogate counts as the 3 bytes it would take)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def limit_offset(text: str, limit: int) -> int:
+    """The character offset at which the UTF-8 text passes `limit` bytes (where a quota is crossed)."""
+    if text.isascii():
+        return min(limit, len(text))
+    low, high = 0, min(limit, len(text))  # a character takes at least one byte
+    while low < high:  # the longest prefix within the limit (prefix sizes grow with its length)
+        middle = (low + high + 1) // 2
+        if body_bytes(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def check_policy_bounds(ctx: Context) -> Iterator[Finding]:
+    """Policies with more statements than the evaluator reads (policy/model.py: MAX_STATEMENTS) stay unknown: say
+    which, so that the silence of the permission checks about them is explained."""
+    from preflight.policy.locations import policy_locations
+    from preflight.policy.model import MAX_STATEMENTS, too_many_statements
+
+    for location in policy_locations():
+        if not location.property:
+            continue
+        for resource in ctx.template.of_type(location.resource_type):
+            document = resource.properties.get(location.property)
+            statements = document.get("Statement") if isinstance(document, dict) else None
+            if isinstance(statements, list) and len(statements) > MAX_STATEMENTS:
+                yield ctx.finding(
+                    "PF0011", child_span(document, "Statement", resource.prop_span(location.property)),
+                    f"not evaluated: {too_many_statements(len(statements))} in {location.property} of "
+                    f"{resource.logical_id}; permission checks that need it skipped it (no AWS policy of this many "
+                    f"statements fits AWS's policy size quotas)", resource=resource.logical_id)
+
+
 CHECKS = (
+    Check(check_quotas, ("PF0012",)),
+    Check(check_policy_bounds, ("PF0011",)),
     Check(check_logical_ids, ("PF0008", "PF0009")),
     Check(check_duplicates, ("PF0003",)),
     Check(check_model_problems, ("PF0001", "PF0002", "PF0004", "PF0006", "PF0007")),

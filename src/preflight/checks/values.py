@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from preflight import data as facts
 from preflight.checks.base import Check, Context, Rule
 from preflight.data import values_data as vd
+from preflight.data.errors import format_error
 from preflight.findings import Finding
 from preflight.model.template import Resource
+from preflight.numbers import as_int
 from preflight.resolve.values import Symbolic
 from preflight.source.nodes import MapNode, SeqNode, child_span
 from preflight.source.span import Span
@@ -264,7 +266,7 @@ def check_engine_version(ctx: Context, resource: Resource) -> Iterator[Finding]:
 def _engine_finding(engine: str, version: str, status: str, known: _Versions) -> tuple[str, str] | None:
     snapshot = facts.engine_versions_retrieved()
     use = _suggestion(version, known.available)
-    cannot = f"Cannot find version {version} for {engine}"
+    cannot = format_error("rds-engine-version", Version=version, Engine=engine)
     if status == "deprecated":
         retired = vd.engine_retirement(engine, version)
         when = retired.not_creatable_from if retired else None
@@ -388,10 +390,7 @@ def _runtime_message(runtime: str) -> tuple[str, str] | None:
             f"functions with it on {info.create_block} and updating them on {info.update_block}; "
             f"{use}"
         )
-    error = (
-        f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
-        f"functions"
-    )
+    error = format_error("lambda-runtime-retired", Runtime=runtime)
     if _long_retired(info.create_block, snapshot):
         return "error", f"{error} (creation blocked since {info.create_block}); {use}"
     return "warning", (
@@ -565,13 +564,13 @@ def _ami_message(ctx: Context, node: Any) -> str | None:
         return (
             f"ImageId comes from mapping {name}, which hard-codes {count} AMI id(s): AMI ids exist in one "
             f"region only and AWS retires old images, so the deployment fails with InvalidAMIID.NotFound "
-            f"(\"The image id '[ami-...]' does not exist\") once an image is gone; {advice}"
+            f"(\"{format_error('ec2-ami-not-found', ImageId='ami-...')}\") once an image is gone; {advice}"
         )
     value = _value(ctx, node)
     if isinstance(value, str) and value.startswith("ami-"):
         return (
             f"ImageId '{value}' is a hard-coded AMI id: it exists in one region only and AWS retires old "
-            f"images, so the deployment fails with \"The image id '[{value}]' does not exist\" "
+            f"images, so the deployment fails with \"{format_error('ec2-ami-not-found', ImageId=value)}\" "
             f"(InvalidAMIID.NotFound) in other regions or once the image is gone; {advice}"
         )
     return None
@@ -777,8 +776,16 @@ def check_reserved_concurrency(ctx: Context) -> Iterator[Finding]:
     reserved: list[tuple[Resource, int]] = []
     for resource in sorted(ctx.template.of_type(*_FUNCTION_TYPES), key=lambda r: r.key_span.start):
         amount = _string(ctx, resource.properties, "ReservedConcurrentExecutions")
-        if amount and amount.isdigit() and int(amount) > 0 and ctx.resolver.active(resource, _default()):
-            reserved.append((resource, int(amount)))
+        number = as_int(amount) if amount else None
+        if amount and number is None and ctx.resolver.active(resource, _default()):
+            # '²' passes str.isdigit() but is no integer; nor is '1.5' or a run of 5,000 digits (preflight.numbers)
+            yield ctx.finding(
+                "PF4013", resource.prop_span("ReservedConcurrentExecutions"),
+                f"Properties validation failed for resource {resource.logical_id}: ReservedConcurrentExecutions "
+                f"{amount[:40]!r} is not an integer (expected type: Integer)",
+                resource=resource.logical_id, severity="error")
+        if number is not None and number > 0 and ctx.resolver.active(resource, _default()):
+            reserved.append((resource, number))
     if not reserved:
         return
     total = sum(amount for _, amount in reserved)

@@ -92,7 +92,7 @@ class LineTable:
     def get(self, key: str) -> Any:
         """The parsed entry of ``key``, or None."""
         if key not in self._entries:
-            found = self._line_of(key.encode())
+            found = self._line_of(key.encode("utf-8", "surrogatepass"))  # a JSON "\ud800" escape: no match
             value = None
             if found >= 0:
                 found += len(key) + 4  # past '\n"<key>":'

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from preflight.data._snapshot import data
+from preflight.data.errors import DISPLAY, format_error
 
 KINDS = ("hard", "race", "advice")
 
@@ -114,7 +115,7 @@ def _order(raw: dict[str, Any]) -> OrderRule:
         kind=raw["kind"],
         what=raw["what"],
         why=raw["why"],
-        error=raw["error"],
+        error=format_error(raw["aws_error"], **DISPLAY),
         doc=raw["doc"],
         partial=raw.get("partial"),
         when_none=_when_none(raw.get("when_none")),
@@ -136,7 +137,7 @@ def role_consumers() -> tuple[RoleConsumer, ...]:
             when=r.get("when"),
             actions=tuple(r["actions"]),
             what=r["what"],
-            error=r["error"],
+            error=format_error(r["aws_error"], **DISPLAY),
             doc=r["doc"],
             source=r.get("source"),
             actions_by_source=tuple((k, tuple(v)) for k, v in r.get("actions_by_source", {}).items()),
@@ -155,7 +156,8 @@ def role_policy_types() -> tuple[str, ...]:
 def protections() -> tuple[Protection, ...]:
     return tuple(
         Protection(
-            type=r["type"], path=r["path"], enabled=tuple(r["enabled"]), error=r["error"], doc=r["doc"]
+            type=r["type"], path=r["path"], enabled=tuple(r["enabled"]),
+            error=format_error(r["aws_error"], **DISPLAY), doc=r["doc"]
         )
         for r in data("rollback")["protection"]
     )

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from preflight.data._snapshot import data, snapshot_info
+from preflight.numbers import is_digits
 
 _RULES = "values_rules"
 _RETIREMENTS = "values_engine_retirements"
@@ -31,7 +32,7 @@ def values_retrieved() -> dt.date:
 
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
     """Sortable key of a dotted version: numeric parts compare as numbers ("8.0.9" < "8.0.10")."""
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+    return tuple((int(p), "") if is_digits(p) else (-1, p) for p in version.split("."))
 
 
 def major_of(version: str) -> str:

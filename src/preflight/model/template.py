@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from preflight.numbers import as_int
 from preflight.source.document import Document
 from preflight.source.nodes import MapNode, SeqNode
 from preflight.source.span import Span
@@ -80,7 +81,8 @@ class Output(NamedTuple):
 
 
 class Template:
-    __slots__ = ("conditions", "document", "mappings", "outputs", "parameters", "problems", "resources", "transforms")
+    __slots__ = ("conditions", "document", "expansion", "mappings", "outputs", "parameters", "problems", "resources",
+                 "transforms")
 
     def __init__(
         self,
@@ -101,6 +103,7 @@ class Template:
         self.outputs: dict[str, Output] = {} if outputs is None else outputs
         self.transforms = transforms
         self.problems: list[Problem] = [] if problems is None else problems
+        self.expansion: Any = None  # the transform stage's Expansion (transform/__init__.py), when it ran
 
     @property
     def root(self) -> Any:
@@ -111,10 +114,7 @@ class Template:
 
 
 def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return as_int(value)  # 1e999, '²' or 5,000 digits: not a length (preflight.numbers)
 
 
 def build_template(doc: Document) -> Template:
@@ -159,6 +159,11 @@ def _add_parameter(template: Template, section: MapNode, name: str, node: Any) -
         template.problems.append(Problem("parameter-shape", f"parameter {name} must be a mapping", key_span))
         return
     allowed = node.get("AllowedValues")
+    for key in ("MinLength", "MaxLength"):
+        if key in node and _as_int(node[key]) is None:
+            template.problems.append(Problem(
+                "parameter-shape", f"parameter {name}: {key} must be an integer, not {str(node[key])[:40]}",
+                node.value_span(key)))
     template.parameters[name] = Parameter(
         name=name,
         type=str(node.get("Type", "String")),

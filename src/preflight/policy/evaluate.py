@@ -43,6 +43,7 @@ __all__ = ["OUTCOMES", "DecidingStatement", "Decision", "Layer", "Principal", "R
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, DEPENDS = "Allow", "ExplicitDeny", "ImplicitDeny", "Depends"
 OUTCOMES = (ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, DEPENDS)
 MAX_NEAR_MISSES = 5
+MAX_NEAR_MISS_SCAN = 200  # statements re-examined for near misses (an explanation, not the decision)
 
 # (principal class, resource policy required, same account) -> alternative paths, each a conjunction of groups.
 PATHS: Mapping[tuple[str, bool, bool], tuple[tuple[str, ...], ...]] = {
@@ -412,10 +413,14 @@ def _tri_text(result: Tri) -> str:
 
 def _near_misses(ctx: _Context) -> tuple[DecidingStatement, ...]:
     out: list[DecidingStatement] = []
+    scanned = 0
     for name in ("rp.any", "id"):
         for outcome, result in ctx.groups[name].members:
-            if len(out) >= MAX_NEAR_MISSES or result is not NO:
+            if len(out) >= MAX_NEAR_MISSES or scanned >= MAX_NEAR_MISS_SCAN:
+                break
+            if result is not NO:
                 continue
+            scanned += 1
             results = element_results(outcome.statement, outcome.policy, ctx.prep)
             if any(label in ("Action", "NotAction") and r is NO for label, r in results):
                 continue

@@ -657,7 +657,7 @@ def _hint_from_value(
     if rest is NO:
         return None
     hinted = [symbol_dep(s, clean[s.key]) for s in syms if s.key in clean]
-    return hinted + sorted(rest.deps)
+    return hinted + sorted(rest.deps, key=lambda d: (d.subject, d.value or ""))  # value None and str mix
 
 
 def _hint_by_components(tokens: tuple[Token, ...], parts: tuple[Part, ...]) -> dict[str, str]:

@@ -140,8 +140,11 @@ class Statement:
         return tuple(getattr(self, name) for name in Statement.__slots__)
 
     def with_index(self, index: int) -> Statement:
-        values = self._fields()
-        return Statement(index, *values[1:])
+        """The same statement at another position (policies merged by policy_of). By keyword: __slots__ is in
+        alphabetical order, not __init__'s, so a positional copy would scramble the fields (issue 12)."""
+        fields = {name: getattr(self, name) for name in Statement.__slots__}
+        fields["index"] = index
+        return Statement(**fields)
 
     def __eq__(self, other: object) -> bool:
         return other.__class__ is Statement and self._fields() == other._fields()
@@ -190,6 +193,18 @@ class Policy(NamedTuple):
         return f"{base} {self.name}" if self.name else base
 
 
+# AWS caps policy documents at tens of kilobytes (a KMS key policy at 32 KB,
+# https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html; a bucket policy at 20 KB,
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html) and a statement takes some 45 bytes
+# at least, so no deployable policy comes near this; evaluating every request against thousands of statements costs
+# seconds (issue 12). Such a policy stays unknown, and the engine says so (PF0011).
+MAX_STATEMENTS = 1000
+
+
+def too_many_statements(count: int) -> str:
+    return f"a policy of {count} statements (more than {MAX_STATEMENTS} are not evaluated)"
+
+
 # --- parsing ---------------------------------------------------------------------------------------------------
 def parse_policy(
     document: Any, *, kind: str = "identity", name: str = "", span: Span | None = None
@@ -205,6 +220,9 @@ def parse_policy(
         problem = ParseProblem("malformed-policy", "a policy document must be an object", where)
         return Policy(kind, name, None, (), where, problems=(problem,))
     version = document.get("Version")
+    raw = document.get("Statement")
+    if isinstance(raw, list) and len(raw) > MAX_STATEMENTS:
+        return Policy(kind, name, version, (), where, Unknown(too_many_statements(len(raw)), where))
     variables = version == facts.VERSION_WITH_VARIABLES
     statements, problems = _parse_statements(document, where, variables)
     problems += _document_problems(document, where)

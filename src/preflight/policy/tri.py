@@ -55,7 +55,8 @@ class Tri(NamedTuple):
     def __str__(self) -> str:
         if self.state != 2:
             return "yes" if self.state == 1 else "no"
-        return "depends on " + ", ".join(str(d) for d in sorted(self.deps))
+        # a symbol may be a dependency with and without a deciding value at once: None does not order with str
+        return "depends on " + ", ".join(str(d) for d in sorted(self.deps, key=lambda d: (d.subject, d.value or "")))
 
 
 YES = Tri(1)

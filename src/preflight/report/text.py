@@ -10,6 +10,22 @@ from preflight.report import SourceLines
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _RESET = "\033[0m"
+# A source line longer than this is shown as a window around the column (a minified one-line template would
+# otherwise be echoed whole, with a caret line as wide, for every finding: gigabytes of report).
+EXCERPT = 160
+_BEFORE = 60
+
+
+def excerpt(line: str, column: int) -> tuple[str, int]:
+    """The line, or a window of it around ``column`` (1-based) marked with "..." where cut, and the caret's
+    0-based offset in what is shown."""
+    at = max(column - 1, 0)
+    if len(line) <= EXCERPT:
+        return line, at
+    start = max(0, min(at - _BEFORE, len(line) - EXCERPT))
+    end = start + EXCERPT
+    head = "..." if start else ""
+    return f"{head}{line[start:end]}{'...' if end < len(line) else ''}", at - start + len(head)
 
 
 def render_text(findings: Sequence[Finding], files_checked: int, source: SourceLines, color: bool) -> str:
@@ -20,8 +36,9 @@ def render_text(findings: Sequence[Finding], files_checked: int, source: SourceL
         line = source(f.file, f.span.line)
         if line:
             width = f.span.end_column - f.span.column if f.span.end_line == f.span.line else 1
-            out.append(f"    {line}")
-            out.append("    " + " " * (f.span.column - 1) + "^" + "~" * max(0, min(width, len(line)) - 1))
+            shown, offset = excerpt(line, f.span.column)
+            out.append(f"    {shown}")
+            out.append("    " + " " * offset + "^" + "~" * max(0, min(width, len(shown) - offset) - 1))
         if f.resource:
             where = f"resource {f.resource}"
             if f.construct_path:

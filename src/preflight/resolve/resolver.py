@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from preflight.model.template import Parameter, Resource, Template
+from preflight.numbers import as_int
 from preflight.resolve.pins import NO_VALUE, PSEUDO_NAMES, Pins, pseudo_value
 from preflight.resolve.scenarios import (
     DEFAULT,
@@ -26,6 +27,21 @@ from preflight.resolve.scenarios import (
 from preflight.resolve.shapes import SHAPES, intrinsic_name
 from preflight.resolve.values import Symbol, Symbolic, Unknown, is_known
 from preflight.source.nodes import MapNode, SeqNode, span_of
+from preflight.source.span import Span
+
+# Bounds on what evaluating one template may cost (issue 12: hostile input). CloudFormation accepts a template body
+# of at most 1,000,000 bytes, so no honest value is longer; a value built past that (Fn::Base64 or Fn::Sub nested
+# so that each level doubles it) stays Unknown, and the engine reports what was cut (PF0011). Symbols are bounded
+# separately: a name of 4,000 ${AWS::Region} referenced 4,000 times would otherwise make 16 million parts.
+MAX_VALUE_CHARS = 1_000_000
+MAX_PARTS = 20_000
+MAX_WORK = 1_000_000  # the deployed corpus peaks at 7,000
+# Evaluations nested in one another (an intrinsic inside an intrinsic, a reference to a resource whose name refers
+# to the next one...): beyond this, Python's own recursion limit would be next.
+MAX_NESTING = 100
+# Fn::Cidr: "count: the number of CIDRs to generate. Valid range is between 1 and 256."
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html
+CIDR_MAX_COUNT = 256
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 _ARN_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
@@ -41,8 +57,19 @@ class _AZList:
         return Symbol(f"az:{index}", "pseudo", f"Availability Zone #{index} of the region", min_len=10, max_len=20)
 
 
+class _Cut(Exception):
+    """An evaluation stopped at one of the bounds above; caught where the intrinsic was called."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Resolver:
-    """Resolves nodes of one template. Pure with respect to the template: results are cached, nothing mutated."""
+    """Resolves nodes of one template. Pure with respect to the template: results are cached, nothing mutated.
+
+    ``cuts`` records each bound that stopped an evaluation (reason -> where it was first hit), for the engine to
+    report: the value itself is Unknown with that reason."""
 
     def __init__(self, template: Template, pins: Pins | None = None) -> None:
         self.template = template
@@ -52,6 +79,9 @@ class Resolver:
         self._scenarios: ScenarioSet | None = None
         self._condition_cache: dict[tuple[str, Scenario], bool | None] = {}
         self._pseudo = {name: pseudo_value(name, self.pins) for name in PSEUDO_NAMES}
+        self._depth = 0
+        self.work = 0  # parts of Fn::Sub / Fn::Join results built so far (bounded by MAX_WORK)
+        self.cuts: dict[str, Span | None] = {}
 
     # ------------------------------------------------------------------ public
 
@@ -75,12 +105,32 @@ class Resolver:
             cached = self._cache.get(key)
             if cached is not None and cached[0] is node:
                 return cached[1]
-            value = self._resolve(node, scenario)
+            value = self._nested(node, scenario)
             self._cache[key] = (node, value)
             return value
         if isinstance(node, (dict, list)):
-            return self._resolve(node, scenario)
+            return self._nested(node, scenario)
         return node
+
+    def _nested(self, node: Any, scenario: Scenario) -> Any:
+        """_resolve one level deeper, bounded (MAX_NESTING; Python's recursion limit as the last resort)."""
+        if self._depth >= MAX_NESTING:
+            return self._cut(f"values nested more than {MAX_NESTING} levels deep (intrinsic functions within one "
+                             "another, or references from resource to resource)", span_of(node))
+        self._depth += 1
+        try:
+            return self._resolve(node, scenario)
+        except RecursionError:
+            if self._depth > 1:
+                raise
+            return self._cut("values nested too deeply to evaluate", span_of(node))
+        finally:
+            self._depth -= 1
+
+    def _cut(self, reason: str, origin: Span | None) -> Unknown:
+        """Record that a bound stopped an evaluation (first place per reason) and return the Unknown it leaves."""
+        self.cuts.setdefault(reason, origin)
+        return Unknown(reason, origin)
 
     def resolve_all(self, node: Any) -> list[tuple[Scenario, Any]]:
         """The distinct values of `node` across the scenarios in which they occur (first scenario of each)."""
@@ -148,7 +198,10 @@ class Resolver:
         problem = SHAPES[name](arg)
         if problem is not None:
             return Unknown(f"malformed {name}: {problem}", span_of(node))
-        value = _DISPATCH[name](self, arg, scenario)
+        try:
+            value = _DISPATCH[name](self, arg, scenario)
+        except _Cut as cut:
+            return self._cut(cut.reason, span_of(node))
         if isinstance(value, (Symbolic, Unknown)) and value.origin is None:
             value = value.with_origin(span_of(node))  # the value says where it came from
         return value
@@ -246,6 +299,8 @@ class Resolver:
     def _guarded(self, logical_id: str, node: Any, scenario: Scenario) -> Any:
         if logical_id in self._resolving:
             return Unknown(f"a value of {logical_id} that refers to itself")
+        if len(self._resolving) >= MAX_NESTING:
+            return self._cut(f"references chained through more than {MAX_NESTING} resources", span_of(node))
         self._resolving.add(logical_id)
         try:
             return self.resolve(node, scenario)
@@ -362,8 +417,22 @@ class Resolver:
                 parts.append(value)
             else:
                 return Unknown(f"${{{expression}}} in Fn::Sub is not a string")
+            if len(parts) > MAX_PARTS:
+                raise _Cut(f"an Fn::Sub result of more than {MAX_PARTS} parts")
         parts.append(template[position:])
-        return Symbolic.of(parts)
+        return Symbolic.of(self._bounded(parts, "Fn::Sub"))
+
+    def _bounded(self, parts: list[Any], what: str) -> list[Any]:
+        """The parts, unless their literal text is longer than any template CloudFormation accepts, or the parts
+        built so far for this template exceed MAX_WORK (values that grow along a chain of resources, in every
+        scenario, cost quadratic time)."""
+        self.work += len(parts)
+        if self.work > MAX_WORK:
+            raise _Cut(f"the template's values (more than {MAX_WORK:,} parts built across resources and "
+                       "scenarios); later values were not evaluated")
+        if sum(len(p) for p in parts if isinstance(p, str)) > MAX_VALUE_CHARS:
+            raise _Cut(f"an {what} result longer than {MAX_VALUE_CHARS:,} characters")
+        return parts
 
     def _join(self, arg: Any, scenario: Scenario) -> Any:
         delimiter = arg[0]
@@ -386,13 +455,16 @@ class Resolver:
                 return item
             else:
                 return Unknown("Fn::Join of a value that is not a string")
-        return Symbolic.of(parts)
+            if len(parts) > MAX_PARTS * 2 + 1:  # with the delimiters
+                raise _Cut(f"an Fn::Join result of more than {MAX_PARTS} parts")
+        return Symbolic.of(self._bounded(parts, "Fn::Join"))
 
     def _select(self, arg: Any, scenario: Scenario) -> Any:
         index = self.resolve(arg[0], scenario)
-        try:
-            position = int(index)
-        except (TypeError, ValueError):
+        position = as_int(index)
+        if position is None:
+            if isinstance(index, (str, int, float)) and not isinstance(index, bool):
+                return Unknown(f"Fn::Select index {str(index)[:40]!r} is not an integer")
             return Unknown("Fn::Select with an index chosen at deploy time")
         items = self._list_arg(arg[1], scenario)
         if isinstance(items, _AZList):
@@ -410,6 +482,9 @@ class Resolver:
 
     def _split(self, arg: Any, scenario: Scenario) -> Any:
         delimiter, source = arg[0], self.resolve(arg[1], scenario)
+        if not delimiter:
+            # Python refuses an empty separator and CloudFormation documents none: the value stays unknown.
+            raise _Cut("Fn::Split with an empty delimiter")
         if isinstance(source, str):
             items = SeqNode()
             items.extend(source.split(delimiter))
@@ -419,6 +494,8 @@ class Resolver:
     def _base64(self, arg: Any, scenario: Scenario) -> Any:
         value = self.resolve(arg, scenario)
         if isinstance(value, str):
+            if len(value) * 4 // 3 > MAX_VALUE_CHARS:  # each nesting level grows the value by a third
+                raise _Cut(f"an Fn::Base64 result longer than {MAX_VALUE_CHARS:,} characters")
             return base64.b64encode(value.encode()).decode()
         return Unknown("Fn::Base64 of a value known only at deploy time")
 
@@ -426,9 +503,14 @@ class Resolver:
         import ipaddress
 
         block, count, bits = (self.resolve(a, scenario) for a in arg)
+        number, width = as_int(count), as_int(bits)
+        if number is None or width is None or not isinstance(block, str):
+            return Unknown("Fn::Cidr of values known only at deploy time")
+        if not 1 <= number <= CIDR_MAX_COUNT:
+            raise _Cut(f"Fn::Cidr with a count outside 1..{CIDR_MAX_COUNT}")
         try:
-            network = ipaddress.ip_network(str(block), strict=False)
-            count, bits = int(count), int(bits)
+            network = ipaddress.ip_network(block, strict=False)
+            count, bits = number, width
             prefix = network.max_prefixlen - bits
             subnets = SeqNode()
             for index, subnet in enumerate(network.subnets(new_prefix=prefix)):
@@ -451,9 +533,27 @@ class Resolver:
 
     def _to_json_string(self, arg: Any, scenario: Scenario) -> Any:
         value = self.resolve(arg, scenario)
-        if is_known(value):
-            return json.dumps(value, separators=(",", ":"))
-        return Unknown("Fn::ToJsonString of values known only at deploy time")
+        fits = _json_within(value, MAX_VALUE_CHARS)
+        if fits is None:
+            return Unknown("Fn::ToJsonString of values known only at deploy time")
+        if not fits:
+            raise _Cut(f"an Fn::ToJsonString result longer than {MAX_VALUE_CHARS:,} characters")
+        # Symbols (a Ref to AWS::Region, a parameter...) stay symbols inside the JSON text: each is encoded as a
+        # private-use placeholder that json.dumps escapes, then put back. (The symbol's value is taken as needing
+        # no JSON escaping: a region, an account id or a name does not.)
+        symbols: list[Symbol] = []
+        text = json.dumps(_with_placeholders(value, symbols), separators=(",", ":"))
+        if not symbols:
+            return text
+        parts: list[Any] = []
+        position = 0
+        for number, match in enumerate(_PLACEHOLDER.finditer(text)):
+            if int(match.group(1)) != number or number >= len(symbols):
+                return Unknown("Fn::ToJsonString of values known only at deploy time")
+            parts.extend((text[position : match.start()], symbols[number]))
+            position = match.end()
+        parts.append(text[position:])
+        return Symbolic.of(parts)
 
     def _getazs(self, arg: Any, scenario: Scenario) -> Any:
         return Unknown("the Availability Zones of the region (Fn::GetAZs)")
@@ -478,7 +578,14 @@ class Resolver:
             return self._condition_cache[key]
         self._condition_cache[key] = None  # a condition that refers to itself stays undecided
         node = self.template.conditions.get(name)
-        value = self._truth(node, scenario) if node is not None else None
+        if node is not None and self._depth >= MAX_NESTING:
+            self._cut(f"conditions nested more than {MAX_NESTING} levels deep", span_of(node))
+            return None
+        self._depth += 1
+        try:
+            value = self._truth(node, scenario) if node is not None else None
+        finally:
+            self._depth -= 1
         self._condition_cache[key] = value
         return value
 
@@ -610,6 +717,52 @@ def resource_type(type_name: str) -> Any:
 def _is_name_attribute(resource: Resource, attribute: str) -> bool:
     info = resource_type(resource.type)
     return bool(info and getattr(info, "name_attribute", None) == attribute)
+
+
+def _json_within(value: Any, budget: int) -> bool | None:
+    """Whether the JSON text of `value` fits in about `budget` characters, measured without building it (a list of
+    a thousand references to one long string stays cheap); None when an Unknown is inside."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 2
+        elif isinstance(item, Symbolic):
+            stack.extend(item.parts)
+        elif isinstance(item, Symbol):
+            budget -= item.max_len or 20
+        elif isinstance(item, dict):
+            budget -= 2 + len(item)
+            for key, child in item.items():
+                budget -= len(str(key)) + 3
+                stack.append(child)
+        elif isinstance(item, list):
+            budget -= 2 + len(item)
+            stack.extend(item)
+        elif item is None or isinstance(item, (bool, int, float)):
+            budget -= 8
+        else:
+            return None
+        if budget < 0:
+            return False
+    return True
+
+
+_PLACEHOLDER = re.compile(r"\\ue000(\d+)\\ue001")
+
+
+def _with_placeholders(value: Any, symbols: list[Symbol]) -> Any:
+    """`value` with every Symbol replaced by a placeholder string (numbered in `symbols`), for Fn::ToJsonString."""
+    if isinstance(value, Symbol):
+        symbols.append(value)
+        return f"\ue000{len(symbols) - 1}\ue001"
+    if isinstance(value, Symbolic):
+        return "".join(_with_placeholders(p, symbols) for p in value.parts)
+    if isinstance(value, dict):
+        return {key: _with_placeholders(item, symbols) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_placeholders(item, symbols) for item in value]
+    return value
 
 
 def _canonical(value: Any) -> Any:

@@ -14,6 +14,7 @@ import itertools
 from typing import Any, Final, NamedTuple
 
 MAX_SCENARIOS = 64
+MAX_EVALUATIONS = 50_000  # condition evaluations spent enumerating (assignments x conditions)
 
 
 class Other:
@@ -118,9 +119,12 @@ def enumerate_scenarios(
     keys = sorted(candidates)
     seen: dict[tuple[tuple[str, bool], ...], Scenario] = {}
     truncated = False
+    # Each assignment evaluates every condition: bound the assignments by the work they cost, so that thousands
+    # of conditions over thousands of parameters (issue 12) stay a fraction of a second.
+    assignments = max(8, min(MAX_SCENARIOS * 8, MAX_EVALUATIONS // len(names)))
     product = itertools.product(*(candidates[k] for k in keys))
     for count, combo in enumerate(product):
-        if count >= MAX_SCENARIOS * 8:
+        if count >= assignments or truncated:
             truncated = True
             break
         assignment = dict(zip(keys, combo))

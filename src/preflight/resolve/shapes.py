@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from preflight.numbers import as_int, is_digits
+
 Shape = Callable[[Any], "str | None"]
 
 
@@ -50,7 +52,7 @@ def _join(arg: Any) -> str | None:
 def _select(arg: Any) -> str | None:
     if _is_list(arg, 2) and (isinstance(arg[1], list) or _is_fn(arg[1])):
         index = arg[0]
-        if isinstance(index, int) or _is_fn(index) or (isinstance(index, str) and index.isdigit()):
+        if isinstance(index, int) or _is_fn(index) or (isinstance(index, str) and is_digits(index)):
             return None
     return "Fn::Select takes [index, [values]]"
 
@@ -93,7 +95,18 @@ def _getazs(arg: Any) -> str | None:
 
 
 def _cidr(arg: Any) -> str | None:
-    return None if _is_list(arg, 3) else "Fn::Cidr takes [ipBlock, count, cidrBits]"
+    """[ipBlock, count, cidrBits]; a literal count must be 1..256 and literal cidrBits 0..128.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html
+    """
+    if not _is_list(arg, 3):
+        return "Fn::Cidr takes [ipBlock, count, cidrBits]"
+    count, bits = arg[1], arg[2]
+    if not _is_fn(count) and not 1 <= (as_int(count) or 0) <= 256:
+        return f"Fn::Cidr count must be an integer from 1 to 256, not {str(count)[:40]}"
+    width = as_int(bits)
+    if not _is_fn(bits) and (width is None or not 0 <= width <= 128):
+        return f"Fn::Cidr cidrBits must be an integer from 0 to 128, not {str(bits)[:40]}"
+    return None
 
 
 def _any(arg: Any) -> str | None:

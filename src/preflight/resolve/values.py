@@ -109,16 +109,22 @@ class Symbolic:
 
     @staticmethod
     def of(parts: list[Part] | tuple[Part, ...], origin: Span | None = None) -> str | Symbolic:
-        """Normalise: merge adjacent literals, drop empty ones; a purely literal result is a plain str."""
+        """Normalise: merge adjacent literals, drop empty ones; a purely literal result is a plain str.
+
+        Runs of literals are joined once (linear), not concatenated pairwise (quadratic on long joins)."""
         merged: list[Part] = []
+        run: list[str] = []
         for part in parts:
             if isinstance(part, str):
-                if not part:
-                    continue
-                if merged and isinstance(merged[-1], str):
-                    merged[-1] = merged[-1] + part
-                    continue
+                if part:
+                    run.append(part)
+                continue
+            if run:
+                merged.append(run[0] if len(run) == 1 else "".join(run))
+                run = []
             merged.append(part)
+        if run:
+            merged.append(run[0] if len(run) == 1 else "".join(run))
         if not merged:
             return ""
         if len(merged) == 1 and isinstance(merged[0], str):

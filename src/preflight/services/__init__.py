@@ -233,6 +233,17 @@ def _request(raw: Mapping[str, Any]) -> RequestSpec:
     )
 
 
+def aws_error(value: Any) -> str | None:
+    """An error CloudFormation prints: the knowledge base names it by its AWS error signature
+    (``{aws_error: id}``), whose message lives in ``preflight/data/aws_errors.json`` (one home for the errors the
+    checks quote and ``diagnose`` matches); a plain string is taken as it is."""
+    if isinstance(value, dict) and "aws_error" in value:
+        from preflight.data.errors import error_message
+
+        return error_message(str(value["aws_error"]))
+    return None if value is None else str(value)
+
+
 def _integration(raw: Mapping[str, Any]) -> Integration:
     principal = raw.get("principal") or {}
     return Integration(
@@ -244,7 +255,7 @@ def _integration(raw: Mapping[str, Any]) -> Integration:
         policy=str(raw["target"].get("policy", "none")),
         principal=PrincipalSpec(principal.get("service"), principal.get("aws"), principal.get("identity")),
         requests=tuple(_request(r) for r in raw.get("requests") or ()),
-        error=raw.get("error"),
+        error=aws_error(raw.get("error")),
         symptom=raw.get("symptom"),
         statement=raw.get("statement"),
         docs=_docs(raw.get("docs")),
@@ -276,7 +287,7 @@ def role_consumers() -> tuple[RoleConsumer, ...]:
             str(r["property"]),
             str(r["service"]),
             str(r["timing"]),
-            r.get("error"),
+            aws_error(r.get("error")),
             r.get("symptom"),
             _docs(r.get("docs")),
         )
@@ -292,14 +303,14 @@ def lambda_facts() -> LambdaFacts:
         for i in raw["invokers"]
     )
     create = {
-        name: CreateTimeInvoker(str(v["principal"]), str(v["error"]), _docs(v.get("docs")))
+        name: CreateTimeInvoker(str(v["principal"]), str(aws_error(v["error"])), _docs(v.get("docs")))
         for name, v in raw["create_time_invokers"].items()
     }
     sam = {
         str(k): RefFact(bool(v["arn"]), str(v["description"]), _docs(v.get("docs")))
         for k, v in raw.get("sam_refs", {}).items()
     }
-    return LambdaFacts(str(raw["source_arn_pattern"]), str(raw["source_arn_error"]), invokers, create, sam)
+    return LambdaFacts(str(raw["source_arn_pattern"]), str(aws_error(raw["source_arn_error"])), invokers, create, sam)
 
 
 def _role_call(raw: Mapping[str, Any]) -> RoleCall:
@@ -323,7 +334,7 @@ def execution_role_calls(kind: str) -> ExecutionRoleCalls:
         arn = spec.get("arn")
         targets[str(rtype)] = CallTarget(
             calls,
-            str(spec.get("error", raw["error"])),
+            str(aws_error(spec.get("error", raw["error"]))),
             spec.get("symptom"),
             _docs(spec.get("docs", raw.get("docs"))),
             ArnMatch(str(arn["service"]), arn.get("contains"), arn.get("excludes")) if arn else None,
@@ -331,7 +342,7 @@ def execution_role_calls(kind: str) -> ExecutionRoleCalls:
             spec.get("statement_resource"),
             spec.get("resource_policy"),
         )
-    return ExecutionRoleCalls(str(raw["error"]), _docs(raw.get("docs")), by_target, targets)
+    return ExecutionRoleCalls(str(aws_error(raw["error"])), _docs(raw.get("docs")), by_target, targets)
 
 
 @cache
@@ -350,7 +361,7 @@ def service_role_calls(ident: str) -> ServiceRoleCalls:
         str(raw.get("statement_resource", raw["resource"])),
         str(raw.get("validates", "all")),
         tuple(_role_call(c) for c in raw["calls"]),
-        str(raw["error"]),
+        str(aws_error(raw["error"])),
         raw.get("symptom"),
         _docs(raw.get("docs")),
         {str(k): str(v) for k, v in (raw.get("symbols") or {}).items()},
@@ -361,8 +372,8 @@ def service_role_calls(ident: str) -> ServiceRoleCalls:
 def managed_policy_facts() -> ManagedPolicyFacts:
     raw = _raw()["managed_policies"]
     return ManagedPolicyFacts(
-        str(raw["not_found_error"]),
-        str(raw["service_role_error"]),
+        str(aws_error(raw["not_found_error"])),
+        str(aws_error(raw["service_role_error"])),
         str(raw["service_role_path"]),
         dict(raw["properties"]),
         _docs(raw.get("docs")),
@@ -372,7 +383,7 @@ def managed_policy_facts() -> ManagedPolicyFacts:
 @lru_cache(maxsize=1)
 def apigateway_logging() -> ApiGatewayLogging:
     raw = _raw()["apigateway_logging"]
-    return ApiGatewayLogging(str(raw["error"]), str(raw["managed_policy"]), _docs(raw.get("docs")))
+    return ApiGatewayLogging(str(aws_error(raw["error"])), str(raw["managed_policy"]), _docs(raw.get("docs")))
 
 
 @lru_cache(maxsize=1)

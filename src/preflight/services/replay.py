@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from preflight.checks.base import Context
+from preflight.data.policy_locations import location_of_kind
 from preflight.model.graph import Edge
 from preflight.model.template import Resource
 from preflight.policy.evaluate import DecidingStatement, Decision, Layer, Principal, Request, evaluate
@@ -232,26 +233,21 @@ class Workspace:
         policy = policy_of(statements, kind=kind, name=names, span=holders[0].prop_span(doc_prop))
         return PolicySource(policy, f"the {what}s {names}", tuple(h.logical_id for h in holders), unknowns)
 
-    def _bucket_policy(self, bucket: Resource, scenario: Scenario) -> PolicySource:
+    def _attached_of(self, target: Resource, kind: str, scenario: Scenario) -> PolicySource:
+        """The policy of ``kind`` attached to ``target`` by a policy resource (policy_locations.json)."""
+        loc = location_of_kind(kind)
         return self._attached(
-            bucket,
-            "AWS::S3::BucketPolicy",
-            "Bucket",
-            "PolicyDocument",
-            "s3-bucket",
-            scenario,
-            "bucket policy",
+            target, loc.resource_type, loc.attached_via or "", loc.property, kind, scenario, loc.what
         )
+
+    def _bucket_policy(self, bucket: Resource, scenario: Scenario) -> PolicySource:
+        return self._attached_of(bucket, "s3-bucket", scenario)
 
     def _topic_policy(self, topic: Resource, scenario: Scenario) -> PolicySource:
-        return self._attached(
-            topic, "AWS::SNS::TopicPolicy", "Topics", "PolicyDocument", "sns-topic", scenario, "topic policy"
-        )
+        return self._attached_of(topic, "sns-topic", scenario)
 
     def _queue_policy(self, queue: Resource, scenario: Scenario) -> PolicySource:
-        return self._attached(
-            queue, "AWS::SQS::QueuePolicy", "Queues", "PolicyDocument", "sqs-queue", scenario, "queue policy"
-        )
+        return self._attached_of(queue, "sqs-queue", scenario)
 
     def _function_policy(self, function: Resource, scenario: Scenario) -> PolicySource:
         permissions = [p for p in self.permissions_of(function) if self.resolver.active(p, scenario)]

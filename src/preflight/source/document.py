@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from preflight.numbers import json_number
 from preflight.source.nodes import MapNode, SeqNode
 from preflight.source.span import LineIndex, Span
 
@@ -89,6 +90,12 @@ def load_text(text: str, path: str = "<string>") -> Document:
     if "\x00" in text:
         pos = text.index("\x00")
         raise LoadError("file contains a NUL byte: not a text template", lines.span(pos, pos + 1))
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate (text decoded with errors='surrogateescape')
+            raise LoadError(f"the text holds an unpaired surrogate U+{ord(text[exc.start]):04X}: not UTF-8 text "
+                            "(an undecodable byte?)", lines.span(exc.start, exc.start + 1)) from None
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         return _load_json(text, lines, path)
@@ -284,7 +291,7 @@ class _YamlConverter:
             return value
         if tag == _STR_TAG:
             if self.json_mode and _JSON_NUMBER.fullmatch(value):
-                return float(value)  # JSON 1e5 is a number; YAML 1.1 reads it as a string
+                return json_number(value, True)  # JSON 1e5 is a number; YAML 1.1 reads it as a string
             return value
         if tag == _INT_TAG:
             # A leading zero is an account id or a code, not an octal number: keep the text.
@@ -300,10 +307,7 @@ class _YamlConverter:
         if tag == _NULL_TAG:
             return None
         if tag == _FLOAT_TAG:
-            try:
-                return float(value)
-            except ValueError:
-                return value
+            return json_number(value, True)  # 1.0e+999 stays text, not inf
         return value  # timestamps, binary, unknown tags: the text, as CloudFormation reads it
 
     def _mapping(self, node: Any, depth: int, path: tuple[Any, ...]) -> MapNode:
@@ -413,10 +417,8 @@ class _JsonParser:
                 return literal, pos + len(word)
         match = _NUMBER.match(text, pos)
         if match and match.end() > pos:
-            number = match.group(0)
-            if match.group(1) or match.group(2):
-                return float(number), match.end()
-            return int(number), match.end()
+            # 1e999 and integers of thousands of digits stay text (int() refuses more than 4,300 digits)
+            return json_number(match.group(0), bool(match.group(1) or match.group(2))), match.end()
         raise self.error(f"unexpected character {char!r}", pos)
 
     def obj(self, pos: int, depth: int, path: tuple[Any, ...]) -> tuple[MapNode, int]:

@@ -17,7 +17,7 @@ from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
 from preflight.model.template import Resource
 from preflight.policy.evaluate import Principal
-from preflight.resolve.values import Symbolic, Unknown
+from preflight.resolve.values import Symbol, Symbolic, Unknown
 from preflight.services import integration
 from preflight.services.replay import (
     Actor,
@@ -87,6 +87,13 @@ RULES: tuple[Rule, ...] = (
         "bucket-policy-service",
         "error",
         "display",
+    ),
+    Rule(
+        "PF6208",
+        "second-resource-policy",
+        "Two policies for one bucket, queue or topic: the one written last replaces the other",
+        "bucket-policy-service",
+        "warning",
     ),
 )
 
@@ -368,7 +375,57 @@ def check_notification_policies(ctx: Context, bucket: Resource) -> Iterator[Find
     # Ordering (the policy must exist before the bucket tests the destination): checks/ordering.py PF2002.
 
 
+def check_second_policy(ctx: Context) -> Iterator[Finding]:
+    """Two AWS::S3::BucketPolicy on one bucket (or two queue / topic policies on one queue / topic): the service
+    keeps one policy per target and each resource writes it whole, so one of them is lost at deploy time (which
+    one depends on the order CloudFormation happens to create them in)."""
+    from preflight.data.quotas import single_policy_types
+    from preflight.resolve.scenarios import DEFAULT
+
+    for kind in single_policy_types():
+        holders = ctx.template.of_type(kind.type_name)
+        if len(holders) < 2:
+            continue
+        conditional = any(h.condition for h in holders)
+        scenarios = ctx.resolver.scenarios.scenarios if conditional else (DEFAULT,)
+        reported: set[tuple[str, str]] = set()
+        for scenario in scenarios:
+            by_target: dict[Any, list[Resource]] = {}
+            for holder in sorted(holders, key=lambda r: r.key_span.start):
+                if not ctx.resolver.active(holder, scenario):
+                    continue
+                for target in _policy_targets(ctx, holder, kind.target, scenario):
+                    by_target.setdefault(target, []).append(holder)
+            for target, group in by_target.items():
+                first, second = group[0], group[1] if len(group) > 1 else None
+                if second is None or (first.logical_id, second.logical_id) in reported:
+                    continue
+                reported.add((first.logical_id, second.logical_id))
+                yield ctx.finding(
+                    "PF6208", second.key_span,
+                    f"{second.logical_id} and {first.logical_id} (line {first.key_span.line}) both set the policy of "
+                    f"the {kind.what} {_show_target(target)}: a {kind.what} has one resource policy and each "
+                    f"{kind.type_name} writes it whole ({kind.api} replaces the existing policy), so whichever "
+                    f"CloudFormation creates last wins and the other's statements are silently lost; merge their "
+                    f"statements into one PolicyDocument (see {kind.doc_url})",
+                    resource=second.logical_id, related=[h.logical_id for h in group])
+
+
+def _policy_targets(ctx: Context, holder: Resource, prop: str, scenario: Any) -> list[Any]:
+    """The buckets, queues or topics a policy resource names, as comparable values (a Ref's target resolves to
+    the same value as a literal name or ARN of it); unknown ones are left out."""
+    value = ctx.resolver.resolve(holder.properties.get(prop), scenario)
+    items = value if isinstance(value, list) else [value]
+    return list(dict.fromkeys(i for i in items if isinstance(i, (str, Symbolic, Symbol)) and i))
+
+
+def _show_target(target: Any) -> str:
+    text = str(target)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 CHECKS: tuple[Check, ...] = (
+    Check(check_second_policy, ("PF6208",)),
     Check(check_trail_bucket, ("PF6201",), types=("AWS::CloudTrail::Trail",)),
     Check(check_trail_topic, ("PF6207",), types=("AWS::CloudTrail::Trail",)),
     Check(

@@ -15,6 +15,7 @@ from typing import Any
 
 from preflight import data
 from preflight.checks.base import Check, Context, Rule
+from preflight.data.policy_locations import location_of_kind
 from preflight.findings import Finding, Fix
 from preflight.model.template import Resource
 from preflight.policy import facts as policy_facts
@@ -141,19 +142,19 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
 
 
 # --- PF6504 - PF6507: what the storing service rejects -------------------------------------------------------------
-# (resource type, policy property, policy kind) of the policies whose problems AWS rejects at create time.
-_POLICIES: tuple[tuple[str, str, str], ...] = (
-    ("AWS::IAM::Role", "AssumeRolePolicyDocument", "trust"),
-    ("AWS::KMS::Key", "KeyPolicy", "kms-key"),
-    ("AWS::S3::BucketPolicy", "PolicyDocument", "s3-bucket"),
-)
-_CODE_BY_KIND = {"trust": "PF6505", "s3-bucket": "PF6506", "kms-key": "PF6507"}
+# The policy kinds whose problems AWS rejects at create time, and the check code of each; where each kind lives
+# (resource type, property) is read from preflight/data/policy_locations.json.
+_CODE_BY_KIND = {"trust": "PF6505", "kms-key": "PF6507", "s3-bucket": "PF6506"}
+
+
+def _policies() -> tuple[tuple[str, str, str], ...]:
+    return tuple((loc.resource_type, loc.property, loc.kind) for loc in map(location_of_kind, _CODE_BY_KIND))
 _PRINCIPAL_KINDS = ("invalid-principal", "placeholder-account")
 
 
 def check_policy_validity(ctx: Context, resource: Resource) -> Iterator[Finding]:
     ws = workspace(ctx)
-    for rtype, prop, kind in _POLICIES:
+    for rtype, prop, kind in _policies():
         if resource.type != rtype or prop not in resource.properties:
             continue
         seen: set[tuple[str, int, int]] = set()

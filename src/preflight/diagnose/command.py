@@ -1,0 +1,59 @@
+"""`preflight diagnose`: read the events and the templates, diagnose, render. Exit codes are cli.py's."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from preflight.diagnose.core import Diagnosis, Template, diagnose, load_template
+from preflight.diagnose.events import Parsed, parse_events
+from preflight.errors import InputError, UsageError
+
+
+def read_inputs(paths: Sequence[str]) -> list[Parsed]:
+    """Each EVENTS argument (``-`` or nothing: standard input) parsed; InputError names the file."""
+    from preflight.api import read_template
+
+    if not paths:
+        paths = ["-"]
+    parsed = []
+    for path in paths:
+        if path == "-":
+            if sys.stdin is None or sys.stdin.isatty():
+                raise UsageError("diagnose reads stack events from standard input or from EVENTS files; "
+                                 "none given (try: aws cloudformation describe-stack-events --stack-name S | "
+                                 "preflight diagnose)")
+            text = sys.stdin.read()
+            name = "<stdin>"
+        else:
+            text = read_template(path)  # the same size limit and UTF-8 check as templates
+            name = path
+        parsed.append(parse_events(text, name))
+    return parsed
+
+
+def read_templates(template: str | None, cdk_out: str | None, pins: Any) -> list[Template]:
+    from preflight.api import check_text, read_template
+    from preflight.discover import discover
+
+    paths: list[str] = []
+    if template:
+        paths.append(template)
+    if cdk_out:
+        found = discover([cdk_out])
+        if found.errors:
+            raise found.errors[0]
+        if not found.files:
+            raise InputError(cdk_out, "no templates found (expected a cdk.out folder with a manifest.json)")
+        paths.extend(found.files)
+    templates = []
+    for path in paths:
+        text = read_template(path)
+        templates.append(load_template(path, text, check_text(text, path, pins=pins)))
+    return templates
+
+
+def run(events: Sequence[str], template: str | None, cdk_out: str | None, pins: Any) -> Diagnosis:
+    inputs = read_inputs(events)
+    return diagnose(inputs, read_templates(template, cdk_out, pins))

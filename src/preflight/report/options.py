@@ -1,0 +1,34 @@
+"""What the renderers need beyond the findings: where paths are relative to, where the check docs live."""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+# The check pages in a clone or an editable install: docs/checks/ beside src/.
+_LOCAL_DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "checks")
+
+
+class ReportOptions(NamedTuple):
+    root: str = "."  # paths in SARIF, JUnit and Markdown are relative to this folder (the working directory)
+    doc_base_url: str | None = None  # e.g. https://example.org/preflight/docs/checks/ (config: doc-base-url)
+    fail_on: str = "error"  # JUnit: findings at or above it are failures, the rest go to system-out
+
+
+def doc_uri(code: str, options: ReportOptions) -> str | None:
+    """An absolute URI of a check's page: under the configured base, else the local page when there is one."""
+    if options.doc_base_url:
+        return options.doc_base_url.rstrip("/") + f"/{code}.md"
+    page = os.path.abspath(os.path.join(_LOCAL_DOCS, f"{code}.md"))
+    if os.path.isfile(page):
+        from pathlib import Path
+
+        return Path(page).as_uri()
+    return None
+
+
+def relative(path: str, root: str) -> str:
+    """A finding's file as reports show it: relative to `root`, with forward slashes (`<string>` as it is)."""
+    if path.startswith("<"):
+        return path
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(root)).replace(os.sep, "/")
