@@ -201,6 +201,41 @@ def _intrinsic(rng: random.Random, names: list[str], inner: Any) -> Any:
     return {name: arg}
 
 
+def _shaped(rng: random.Random, names: list[str], inner: Any) -> Any:
+    """An intrinsic in its documented shape with one or two slots hostile: reaches the evaluator's arithmetic
+    (counts, indexes, delimiters) that a shapeless argument stops short of."""
+    def h() -> Any:
+        return hostile_scalars(rng) if rng.random() < 0.6 else inner
+
+    name = rng.choice(names)
+    shapes: dict[str, Callable[[], Any]] = {
+        "Fn::Split": lambda: [rng.choice(("", ",", h())), rng.choice(("a,b", inner, h(), {"Ref": name}))],
+        "Fn::Cidr": lambda: [rng.choice(("10.0.0.0/16", "::/0", "10.0.0.0/8", h())),
+                             rng.choice((3, 256, 257, Raw("1e999"), 10**9, "4", h())), rng.choice((8, 0, 128, h()))],
+        "Fn::Select": lambda: [rng.choice((0, 5, -1, Raw("1e999"), "1", "²", h())),
+                               rng.choice(([inner, "a"], {"Fn::GetAZs": ""}, {"Fn::Split": [",", "a,b"]}, h()))],
+        "Fn::Join": lambda: [rng.choice(("", ",", h())), rng.choice(([inner, "a"], h(), {"Fn::GetAZs": ""}))],
+        "Fn::Sub": lambda: rng.choice((f"${{AWS::Region}}-${{{name}}}", ["${a}-${" + name + ".Arn}", {"a": h()}],
+                                       ["${a}", h()], h(), [h(), {}])),
+        "Fn::GetAtt": lambda: rng.choice(([name, "Arn"], f"{name}.Arn", [name, h()], [h(), "Arn"], [name])),
+        "Ref": lambda: rng.choice((name, rng.choice(PSEUDO), h())),
+        "Fn::If": lambda: [rng.choice((name, h())), h(), rng.choice((h(), {"Ref": "AWS::NoValue"}))],
+        "Fn::FindInMap": lambda: [name, h(), h()] + ([{"DefaultValue": h()}] if rng.random() < 0.3 else []),
+        "Fn::Base64": h,
+        "Fn::ToJsonString": lambda: rng.choice(({"a": h(), "b": {"Ref": "AWS::Region"}}, [h()], h())),
+        "Fn::Length": lambda: rng.choice(([h(), h()], h(), {"Fn::Split": [",", h()]})),
+        "Fn::GetAZs": lambda: rng.choice(("", {"Ref": "AWS::Region"}, h())),
+        "Fn::Equals": lambda: [h(), h()],
+        "Fn::Not": lambda: [h()],
+        "Fn::And": lambda: [h(), {"Condition": name}],
+        "Fn::Or": lambda: [{"Condition": name}, h()],
+        "Condition": lambda: name,
+        "Fn::ImportValue": h,
+    }
+    intrinsic = rng.choice(list(shapes))
+    return {intrinsic: shapes[intrinsic]()}
+
+
 def _deep(rng: random.Random, inner: Any, max_depth: int) -> Any:
     kind = rng.randrange(4)
     depth = min(max_depth, rng.choice((30, 60, 120, 600, 3000)))
@@ -246,8 +281,10 @@ def mutate_data(data: Any, rng: random.Random, names: list[str], donors: list[Se
 
 def _replacement(rng: random.Random, value: Any, names: list[str], donors: list[Seed], max_depth: int) -> Any:
     roll = rng.random()
-    if roll < 0.45:
+    if roll < 0.4:
         return hostile_scalars(rng)
+    if roll < 0.6:
+        return _shaped(rng, names, value)
     if roll < 0.7:
         return _intrinsic(rng, names, value)
     if roll < 0.8:

@@ -59,6 +59,7 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
     document = expansion.document
     template = build_template(document)
     template.expansion = expansion
+    # what the stage expanded is gone: checks that hold back because "a transform may add resources" need not
     template.transforms = tuple(t for t in template.transforms if t not in expansion.expanded)
     resolver = Resolver(template, pins)
     graph = Graph(template)

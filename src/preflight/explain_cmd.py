@@ -20,7 +20,12 @@ def explain_policy(path: str, resource_id: str, principal: str, action: str, on:
     from preflight.source.document import LoadError, load_text
 
     try:
-        template = build_template(load_text(read_template(path), path))
+        document = load_text(read_template(path), path)
+        if isinstance(document.root, dict):  # SAM and language extensions: their generated policies too
+            from preflight.transform import expand
+
+            document = expand(document, pins).document
+        template = build_template(document)
     except LoadError as exc:
         raise UsageError(f"{path}:{exc.span.line}:{exc.span.column}: {exc.message}") from None
     resource = template.resources.get(resource_id)

@@ -79,3 +79,21 @@ def test_writers_round_trip_through_the_loader() -> None:
         for text in (fuzz.to_json(seed.data), fuzz.to_yaml(seed.data)):
             root = load_text(text, "t.yaml").root
             assert isinstance(root, dict) and set(root) == set(seed.data), seed.path
+
+
+# Failures the harness found, each reduced to its cause (bench/results/fuzz.md lists the runs).
+def test_regression_lone_surrogate_resource_type_is_no_crash() -> None:
+    """A JSON "\\ud800" escape decodes to a lone surrogate: the data tables looked the type up as UTF-8 bytes."""
+    from tests.conftest import run
+
+    findings = run('{"Resources": {"B": {"Type": "\\ud800", "Properties": {"BucketName": "b"}}}}', "t.json")
+    assert "PF0000" not in {f.code for f in findings}
+
+
+def test_regression_depends_on_the_same_symbol_with_and_without_a_value() -> None:
+    """Tri's message sorted its dependencies: Dep("AWS::Region", None) and Dep("AWS::Region", "us-east-1")
+    did not order (None < str)."""
+    from preflight.policy.tri import Dep, Tri
+
+    answer = Tri(2, frozenset({Dep("AWS::Region"), Dep("AWS::Region", "us-east-1"), Dep("AWS::AccountId")}))
+    assert str(answer) == "depends on AWS::AccountId, AWS::Region, AWS::Region = us-east-1"

@@ -59,19 +59,21 @@ CASES = [
     ("crash-08.yaml", "PF0011", "nested more than 100 levels deep"),
     ("crash-09.yaml", "PF6208", "both set the policy of the bucket"),
     ("crash-10.yaml", "PF8005", "LaunchTemplate/Version"),
-    ("crash-11.yaml", "PF3002", "Name '{\"Region\":\"${AWS::Region}\"}' contains"),
+    ("crash-11.yaml", "PF3002", 'Name \'{"Region":"${AWS::Region}"}\' contains'),
     ("crash-12.yaml", "PF0011", "an Fn::Base64 result longer than 1,000,000 characters"),
     ("crash-13.yaml", "PF0011", "an Fn::ToJsonString result longer than 1,000,000 characters"),
     ("crash-14.yaml", "PF0011", "an Fn::Sub result longer than 1,000,000 characters"),
     ("crash-15.yaml", "PF0005", "Fn::Cidr count must be an integer from 1 to 256, not 1000000000"),
-    ("crash-16.yaml", "PF0012", "Number of parameters, 2000, is greater than maximum allowed, 200"),
+    ("crash-16.yaml", "PF0012", "Parameter count 2000 is greater than max allowed 200"),
     ("crash-17.yaml", "PF0011", "an Fn::Sub result of more than 20000 parts"),
     ("crash-18.yaml", "PF0011", "parts built across resources and scenarios"),
 ]
 
 
 @pytest.mark.parametrize(("name", "code", "fragment"), CASES, ids=[c[0] for c in CASES])
-def test_reproducer_gives_a_finding_naming_the_cause(name: str, code: str | None, fragment: str | None) -> None:
+def test_reproducer_gives_a_finding_naming_the_cause(
+    name: str, code: str | None, fragment: str | None
+) -> None:
     findings, seconds = _check_file(_hostile(name))
     assert seconds < SECONDS, f"{name} took {seconds:.1f} s"
     assert "PF0000" not in _codes(findings)
@@ -86,12 +88,21 @@ def test_lone_surrogate_in_text_is_a_load_finding() -> None:
     """crash-03: check_text given a str with a lone surrogate (read with errors='surrogateescape')."""
     findings, _ = _check_file(_hostile("crash-03.yaml"), surrogates=True)
     assert [(f.code, "unpaired surrogate U+DCFF" in f.message) for f in findings] == [("PF0001", True)]
-    assert lines(run("Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: \"a\udcffb\"}\n"),
-                 "PF0001")[0].startswith("4:")
+    assert lines(
+        run('Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: "a\udcffb"}\n'),
+        "PF0001",
+    )[0].startswith("4:")
 
 
 # Cases where the memory bound matters: each runs in its own interpreter, whose peak RSS is measured.
-MEMORY_CASES = ["crash-12.yaml", "crash-13.yaml", "crash-14.yaml", "crash-15.yaml", "crash-17.yaml", "crash-18.yaml"]
+MEMORY_CASES = [
+    "crash-12.yaml",
+    "crash-13.yaml",
+    "crash-14.yaml",
+    "crash-15.yaml",
+    "crash-17.yaml",
+    "crash-18.yaml",
+]
 
 _MEASURE = """
 import json, resource, sys, time
@@ -107,9 +118,17 @@ print(json.dumps({"seconds": seconds, "mib": peak, "codes": sorted({f.code for f
 
 
 def _measure(path: Path) -> dict[str, object]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "src"), os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "src"), os.environ.get("PYTHONPATH", "")])
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -151,6 +170,7 @@ def test_non_ascii_text_over_the_quota_is_located_by_bytes() -> None:
 
 # ---------------------------------------------------------------------------------------------- quotas
 
+
 def _buckets(count: int) -> str:
     return "Resources:\n" + "".join(f"  B{n}:\n    Type: AWS::S3::Bucket\n" for n in range(count))
 
@@ -158,29 +178,44 @@ def _buckets(count: int) -> str:
 def test_resource_quota() -> None:
     assert lines(run(_buckets(500)), "PF0012") == []
     assert lines(run(_buckets(501)), "PF0012") == [
-        ("1002:3 PF0012 Template format error: Number of resources, 501, is greater than maximum allowed, 500 (the "
-        "first one over the quota is B500); split the template into nested stacks")]
+        (
+            "1002:3 PF0012 Template format error: Number of resources, 501, is greater than maximum allowed, 500 (the "
+            "first one over the quota is B500); split the template into nested stacks"
+        )
+    ]
 
 
-@pytest.mark.parametrize("section", ["Parameters", "Outputs", "Mappings"], ids=["parameters", "outputs", "mappings"])
-def test_section_quotas(section: str) -> None:
-    body = {"Parameters": "{Type: String, Default: x}", "Outputs": "{Value: x}", "Mappings": "{K: {V: x}}"}[section]
+@pytest.mark.parametrize(
+    "section,expected",
+    [
+        ("Parameters", "Template format error: Parameter count 201 is greater than max allowed 200"),
+        ("Outputs", "Template format error: Outputs count 201 is greater than max allowed 200"),
+        ("Mappings", "the template has 201 mappings, more than the 200 CloudFormation allows"),
+    ],
+    ids=["parameters", "outputs", "mappings"],
+)
+def test_section_quotas(section: str, expected: str) -> None:
+    body = {"Parameters": "{Type: String, Default: x}", "Outputs": "{Value: x}", "Mappings": "{K: {V: x}}"}[
+        section
+    ]
     text = _buckets(1) + f"{section}:\n" + "".join(f"  N{n}: {body}\n" for n in range(201))
     (message,) = [f.message for f in run(text) if f.code == "PF0012"]
-    assert f"Number of {section.lower()}, 201, is greater than maximum allowed, 200" in message
+    assert message.startswith(expected)
 
 
 def test_mapping_attribute_quota_and_inline_body_size() -> None:
     mapping = "Mappings:\n  M:\n" + "".join(f"    K{n}: {{V: x}}\n" for n in range(201))
     found = [f for f in run(_buckets(1) + mapping) if f.code == "PF0012"]
     assert [f.message.split(";")[0] for f in found] == [
-        "Template format error: mapping M has 201 keys, more than the 200 attributes a mapping may have"]
+        "Template format error: mapping M has 201 keys, more than the 200 attributes a mapping may have"
+    ]
     text = _buckets(1) + "Description: x\n" + "# padding\n" * 5200
     (inline,) = [f for f in run(text) if f.code == "PF0012"]
     assert inline.severity == "info" and "51,200 bytes" in inline.message and inline.span.start == 51_200
 
 
 # ---------------------------------------------------------------------------------------------- resolver bounds
+
 
 def _bucket_named(expression: str) -> str:
     return f"Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {expression}\n"
@@ -206,12 +241,30 @@ def test_doubling_sub_is_cut() -> None:
     assert "an Fn::Sub result longer than 1,000,000 characters" in cut.message
 
 
-@pytest.mark.parametrize(("block", "count", "bits"), [("::/0", 1000000000, 1), ("10.0.0.0/8", 100000000, 0),
-                                                        ("10.0.0.0/8", "1e999", 8), ("10.0.0.0/8", 4, "²")],
-                         ids=["ipv6-huge", "ipv4-huge", "overflow", "superscript"])
+@pytest.mark.parametrize(
+    ("block", "count", "bits"),
+    [
+        ("::/0", 1000000000, 1),
+        ("10.0.0.0/8", 100000000, 0),
+        ("10.0.0.0/8", "1e999", 8),
+        ("10.0.0.0/8", 4, "²"),
+    ],
+    ids=["ipv6-huge", "ipv4-huge", "overflow", "superscript"],
+)
 def test_cidr_bounds(block: str, count: object, bits: object) -> None:
-    text = json.dumps({"Resources": {"S": {"Type": "AWS::EC2::Subnet", "Properties": {
-        "VpcId": "vpc-1", "CidrBlock": {"Fn::Select": [0, {"Fn::Cidr": [block, count, bits]}]}}}}})
+    text = json.dumps(
+        {
+            "Resources": {
+                "S": {
+                    "Type": "AWS::EC2::Subnet",
+                    "Properties": {
+                        "VpcId": "vpc-1",
+                        "CidrBlock": {"Fn::Select": [0, {"Fn::Cidr": [block, count, bits]}]},
+                    },
+                }
+            }
+        }
+    )
     start = time.perf_counter()
     messages = [f.message for f in run(text, "t.json") if f.code == "PF0005"]
     assert time.perf_counter() - start < 2.0
@@ -219,8 +272,10 @@ def test_cidr_bounds(block: str, count: object, bits: object) -> None:
 
 
 def test_cidr_count_from_a_parameter_is_bounded_at_evaluation() -> None:
-    text = ("Parameters:\n  N: {Type: Number, Default: 100000000}\nResources:\n  S:\n    Type: AWS::EC2::Subnet\n"
-            "    Properties:\n      VpcId: vpc-1\n      CidrBlock: !Select [0, !Cidr ['10.0.0.0/8', !Ref N, 0]]\n")
+    text = (
+        "Parameters:\n  N: {Type: Number, Default: 100000000}\nResources:\n  S:\n    Type: AWS::EC2::Subnet\n"
+        "    Properties:\n      VpcId: vpc-1\n      CidrBlock: !Select [0, !Cidr ['10.0.0.0/8', !Ref N, 0]]\n"
+    )
     start = time.perf_counter()
     (cut,) = [f for f in run(text) if f.code == "PF0011"]
     assert time.perf_counter() - start < 2.0 and "Fn::Cidr with a count outside 1..256" in cut.message
@@ -239,9 +294,14 @@ def test_to_json_string_keeps_symbols() -> None:
 
 
 def test_long_reference_chain_and_deep_nesting_do_not_exhaust_the_stack() -> None:
-    chain = "Resources:\n" + "".join(
-        f"  B{n}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub '${{B{n + 1}}}-x'\n"
-        for n in range(300)) + "  B300:\n    Type: AWS::S3::Bucket\n"
+    chain = (
+        "Resources:\n"
+        + "".join(
+            f"  B{n}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub '${{B{n + 1}}}-x'\n"
+            for n in range(300)
+        )
+        + "  B300:\n    Type: AWS::S3::Bucket\n"
+    )
     assert "PF0011" in _codes(run(chain))
     value: object = "x"
     for _ in range(95):  # within the loader's depth limit: 2 levels each
@@ -252,8 +312,10 @@ def test_long_reference_chain_and_deep_nesting_do_not_exhaust_the_stack() -> Non
 
 def test_chained_conditions_do_not_exhaust_the_stack() -> None:
     conditions = "".join(f"  C{n}: !Not [!Condition C{n + 1}]\n" for n in range(3000))
-    text = ("Parameters:\n  P: {Type: String}\nConditions:\n" + conditions + "  C3000: !Equals [!Ref P, x]\n"
-            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: C0\n")
+    text = (
+        "Parameters:\n  P: {Type: String}\nConditions:\n" + conditions + "  C3000: !Equals [!Ref P, x]\n"
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: C0\n"
+    )
     start = time.perf_counter()
     findings = run(text)
     assert time.perf_counter() - start < SECONDS
@@ -263,8 +325,10 @@ def test_chained_conditions_do_not_exhaust_the_stack() -> None:
 def test_many_conditions_over_many_parameters_enumerate_quickly() -> None:
     params = "".join(f"  P{n}: {{Type: String, AllowedValues: [a, b]}}\n" for n in range(150))
     conditions = "".join(f"  C{n}: !Equals [!Ref P{n % 150}, a]\n" for n in range(2000))
-    text = (f"Parameters:\n{params}Conditions:\n{conditions}Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
-            "    Condition: C0\n    Properties: {QueueName: !If [C1, x, y]}\n")
+    text = (
+        f"Parameters:\n{params}Conditions:\n{conditions}Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+        "    Condition: C0\n    Properties: {QueueName: !If [C1, x, y]}\n"
+    )
     start = time.perf_counter()
     findings = run(text)
     assert time.perf_counter() - start < 5.0
@@ -273,11 +337,30 @@ def test_many_conditions_over_many_parameters_enumerate_quickly() -> None:
 
 # ---------------------------------------------------------------------------------------------- numbers
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (5, 5), ("12", 12), (" -3 ", -3), (4.0, 4), ("²", None), ("٣", None), ("1.5", None), (1.5, None),
-    (float("inf"), None), (float("nan"), None), ("1e999", None), ("9" * 5000, None), (True, None), (None, None),
-    (10**30, None), ("+7", 7), ("", None),
-], ids=lambda v: repr(v)[:20])
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (5, 5),
+        ("12", 12),
+        (" -3 ", -3),
+        (4.0, 4),
+        ("²", None),
+        ("٣", None),
+        ("1.5", None),
+        (1.5, None),
+        (float("inf"), None),
+        (float("nan"), None),
+        ("1e999", None),
+        ("9" * 5000, None),
+        (True, None),
+        (None, None),
+        (10**30, None),
+        ("+7", 7),
+        ("", None),
+    ],
+    ids=lambda v: repr(v)[:20],
+)
 def test_as_int(value: object, expected: int | None) -> None:
     assert as_int(value) == expected
 
@@ -292,16 +375,24 @@ def test_is_digits_and_json_number() -> None:
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "1" + "0" * 5000], ids=["inf", "-inf", "5000-digits"])
 def test_json_numbers_python_cannot_hold_are_kept_as_text(number: str) -> None:
     # A key longer than 1024 characters makes libyaml refuse the JSON, so preflight's own parser reads it.
-    text = ('{"Metadata": {"' + "k" * 1100 + '": 1}, "Parameters": {"P": {"Type": "String", "MinLength": '
-            + number + '}}, "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}')
+    text = (
+        '{"Metadata": {"'
+        + "k" * 1100
+        + '": 1}, "Parameters": {"P": {"Type": "String", "MinLength": '
+        + number
+        + '}}, "Resources": {"B": {"Type": "AWS::S3::Bucket"}}}'
+    )
     findings = run(text, "t.json")
     assert any("MinLength must be an integer" in f.message for f in findings if f.code == "PF0004")
 
 
 def test_yaml_float_overflow_is_kept_as_text() -> None:
-    text = "Parameters:\n  P: {Type: String, MaxLength: 1.0e+999}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n"
-    assert lines(run(text), "PF0004") == [("2:32 PF0004 Template format error: parameter P: MaxLength must be an "
-                                          "integer, not 1.0e+999")]
+    text = (
+        "Parameters:\n  P: {Type: String, MaxLength: 1.0e+999}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n"
+    )
+    assert lines(run(text), "PF0004") == [
+        ("2:32 PF0004 Template format error: parameter P: MaxLength must be an integer, not 1.0e+999")
+    ]
 
 
 def test_select_index_in_other_scripts_is_not_an_integer() -> None:
@@ -312,11 +403,14 @@ def test_select_index_in_other_scripts_is_not_an_integer() -> None:
 
 # ---------------------------------------------------------------------------------------------- policies
 
+
 def test_with_index_keeps_every_field() -> None:
     """Statement.with_index used to pass __slots__ (alphabetical) positionally to __init__: fields scrambled."""
-    doc = load_text('{"Statement": [{"Sid": "Write", "Effect": "Deny", "Principal": {"Service": "x.amazonaws.com"},'
-                    '"NotAction": "s3:PutObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport":'
-                    ' "false"}}}]}')
+    doc = load_text(
+        '{"Statement": [{"Sid": "Write", "Effect": "Deny", "Principal": {"Service": "x.amazonaws.com"},'
+        '"NotAction": "s3:PutObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport":'
+        ' "false"}}}]}'
+    )
     (statement,) = parse_policy(doc.root, kind="s3-bucket", name="P").statements
     moved = statement.with_index(7)
     assert moved.index == 7
@@ -353,12 +447,27 @@ def test_second_queue_and_topic_policies() -> None:
 def test_key_policy_with_thousands_of_statements_stays_bounded(count: int) -> None:
     """Within the 1 MB quota, a key policy of 4,500 statements used by 300 resources took 28 s (every request
     against every statement, then again for near misses): beyond 1,000 statements a policy stays unknown."""
-    statements = [{"Sid": f"S{n}", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{111111111111 + n}:root"},
-                   "Action": ["kms:Encrypt*", "kms:Decrypt"], "Resource": "*"} for n in range(count)]
-    resources: dict[str, object] = {"K": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {
-        "Version": "2012-10-17", "Statement": statements}}}}
+    statements = [
+        {
+            "Sid": f"S{n}",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{111111111111 + n}:root"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt"],
+            "Resource": "*",
+        }
+        for n in range(count)
+    ]
+    resources: dict[str, object] = {
+        "K": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": statements}},
+        }
+    }
     for n in range(100 if count > 1000 else 30):
-        resources[f"L{n}"] = {"Type": "AWS::Logs::LogGroup", "Properties": {"KmsKeyId": {"Fn::GetAtt": ["K", "Arn"]}}}
+        resources[f"L{n}"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"KmsKeyId": {"Fn::GetAtt": ["K", "Arn"]}},
+        }
     text = json.dumps({"Resources": resources}, separators=(",", ":"))
     assert len(text) < 1_000_000
     start = time.perf_counter()
@@ -367,9 +476,12 @@ def test_key_policy_with_thousands_of_statements_stays_bounded(count: int) -> No
     assert "PF0000" not in _codes(findings)
     cut = [f.message for f in findings if f.code == "PF0011"]
     if count > 1000:
-        assert cut == [(f"not evaluated: a policy of {count} statements (more than 1000 are not evaluated) in "
-                       "KeyPolicy of K; permission checks that need it skipped it (no AWS policy of this many "
-                       "statements fits AWS's policy size quotas)")]
+        assert cut == [
+            (
+                f"not evaluated: a policy of {count} statements (more than 1000 are not evaluated) in KeyPolicy of K; "
+                "permission checks that need it skipped it (a policy this large does not fit AWS's policy size quotas)"
+            )
+        ]
         assert all(f.severity != "error" for f in findings if f.code == "PF6101")
     else:
         assert cut == []
@@ -377,3 +489,71 @@ def test_key_policy_with_thousands_of_statements_stays_bounded(count: int) -> No
 
 def test_strict_options_are_what_run_uses() -> None:
     assert STRICT.strict
+
+
+def test_thousands_of_parameters_with_allowed_values_stay_fast() -> None:
+    """The issue's '10,000 parameters with AllowedValues': within 1 MB, 6,000 parameters and conditions and 300
+    conditional resources (a per-resource pass over every scenario's inputs made it 13 s at 9,000)."""
+    count = 6000
+    params = "".join(f"  P{n}: {{Type: String, AllowedValues: [a, b]}}\n" for n in range(count))
+    conditions = "".join(f"  C{n}: !Equals [!Ref P{n}, a]\n" for n in range(count))
+    resources = "".join(
+        f"  Q{n}:\n    Type: AWS::SQS::Queue\n    Condition: C{n}\n    Properties: {{QueueName: !If [C{n + 1}, x, y]}}\n"
+        for n in range(300)
+    )
+    start = time.perf_counter()
+    findings = run(f"Parameters:\n{params}Conditions:\n{conditions}Resources:\n{resources}")
+    assert time.perf_counter() - start < SECONDS
+    assert {"PF0012", "PF0010"} <= _codes(findings) and "PF0000" not in _codes(findings)
+
+
+def test_statement_with_thousands_of_values_stays_bounded() -> None:
+    actions = [f"s3:Get{n}*" for n in range(3000)]
+    principals = [f"arn:aws:iam::{100000000000 + n}:root" for n in range(3000)]
+    statements = [
+        {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": actions, "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": {"Fn::GetAtt": ["B", "Arn"]},
+        },
+    ]
+    resources: dict[str, object] = {
+        "B": {"Type": "AWS::S3::Bucket"},
+        "P": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": "B"}, "PolicyDocument": {"Statement": statements}},
+        },
+    }
+    for n in range(40):
+        resources[f"T{n}"] = {
+            "Type": "AWS::CloudTrail::Trail",
+            "DependsOn": "P",
+            "Properties": {"IsLogging": True, "S3BucketName": {"Ref": "B"}},
+        }
+    start = time.perf_counter()
+    findings = run(json.dumps({"Resources": resources}), "t.json")
+    assert time.perf_counter() - start < 3.0
+    (cut,) = [f for f in findings if f.code == "PF0011"]
+    assert (
+        "a policy statement of 6001 actions, resources and principals" in cut.message and cut.span.line == 1
+    )
+    assert all(f.severity != "error" for f in findings if f.code == "PF6201")
+
+
+def test_parameter_value_and_dynamic_reference_quotas() -> None:
+    references = "-".join(f"{{{{resolve:ssm:/p{n}}}}}" for n in range(61))
+    text = (
+        f"Parameters:\n  Big:\n    Type: String\n    Default: {'x' * 5000}\n  Small:\n    Type: String\n"
+        f"    Default: {'x' * 4096}\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        f'      QueueName: "{references}"\n'
+    )
+    found = [f.message for f in run(text) if f.code == "PF0012"]
+    assert found == [
+        "the Default of parameter Big is 5,000 bytes, more than the 4,096 bytes a parameter value may have",
+        (
+            "the template holds 61 dynamic references ({{resolve:...}}), more than the 60 CloudFormation allows in one "
+            "template; this is the first one over the quota"
+        ),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import pathlib
@@ -155,3 +156,26 @@ def test_markdown_clean_run(tmp_path, capsys):
     assert code == 0
     assert out == ("## preflight: 0 errors, 0 warnings, 0 infos in 1 file\n\n"
                    "No findings: nothing predicts a failure of these deployments.\n")
+
+
+GOLDEN_FAILING = sorted(glob.glob(os.path.join(ROOT, "tests", "golden", "PF*_*", "failing.*")))
+
+
+@pytest.mark.parametrize("path", GOLDEN_FAILING, ids=[os.path.basename(os.path.dirname(p)) for p in GOLDEN_FAILING])
+def test_github_annotation_per_golden_finding(path):
+    """Every finding of every golden failing template becomes one well-formed annotation at its location."""
+    from preflight.api import check_text
+    from preflight.report import render
+    from preflight.report.options import ReportOptions
+
+    findings = check_text(pathlib.Path(path).read_text(encoding="utf-8"), path)
+    out = render("github", findings, 1, lambda p, n: "", False, ReportOptions(root=os.path.dirname(path)))
+    annotations = out.splitlines()
+    assert len(annotations) == len(findings)
+    for finding, line in zip(findings, annotations):
+        kind = {"error": "error", "warning": "warning", "info": "notice"}[finding.severity]
+        name = os.path.basename(path).replace(",", "%2C")
+        assert line.startswith(f"::{kind} file={name},line={finding.span.line},col={finding.span.column},")
+        assert f",title=preflight {finding.code}" in line
+        body = line.split("::", 2)[2]
+        assert "\n" not in body and body.startswith(finding.message.replace("%", "%25").replace("\n", "%0A")[:60])

@@ -28,7 +28,8 @@ def test_root_named_where_shown_and_not_invented_where_not(fmt: str) -> None:
     hidden = [r for r in rows if not r.shown]
     assert len(shown) >= 100 and len(hidden) >= 100
     assert sum(r.root_ok for r in shown) / len(shown) >= 0.95
-    assert sum(r.named_ok for r in shown) / len(shown) >= 0.95
+    named = [r.named_ok for r in shown if r.named_ok is not None]
+    assert sum(named) / len(named) >= 0.95
     assert all(r.root_ok for r in hidden), "a cut-off input must say the root is not shown"
 
 

@@ -70,8 +70,8 @@ _ACCOUNT_KEYS = frozenset(
 )
 _SUB_VAR = re.compile(r"\$\{[^}]*\}")
 _ARN = re.compile(r"arn:([^:\s\"']*):([a-z0-9-]+):([^:\s\"']*)(?::([^:\s\"']*))?(?::([^\s\"']*))?")
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_AZ = re.compile(r"([a-z]{2}(?:-gov)?-[a-z]+-\d)[a-z]")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_AZ = re.compile(r"([a-z]{2}(?:-gov)?-[a-z]+-[0-9])[a-z]")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -100,7 +100,7 @@ def is_cdk_synth(template: Template) -> bool:
     return hashed * 2 > len(template.resources) > 0
 
 
-_INTERESTING = re.compile(r"\d{12}|[a-z]{2}-[a-z]+-\d")
+_INTERESTING = re.compile(r"[0-9]{12}|[a-z]{2}-[a-z]+-[0-9]")
 
 
 def _strings(node: Any, span: Span) -> Iterator[tuple[tuple[str, ...], str, Span]]:
@@ -484,7 +484,7 @@ def _same_stack_reference(
     if verdict is None:
         return
     severity, region = verdict
-    error = f": {ref.error.replace('{arn}', '<certificate ARN>')}" if ref.error else ""
+    error = f": {fill(ref.error, Arn='<certificate ARN>')}" if ref.error else ""
     where = f"this stack's Region ({region})" if region else "this stack's Region"
     message = (
         f"{ref.path[-1]} uses {target.logical_id}, {ref.what} created in {where}, but it must be in "
@@ -503,7 +503,7 @@ def _literal_reference(
 ) -> Iterator[Finding]:
     for _service, region, _account, _resource in _arns(value):
         if region and region != ref.region and region in data.regions():
-            error = f": {ref.error.replace('{arn}', value)}" if ref.error else ""
+            error = f": {fill(ref.error, Arn=value)}" if ref.error else ""
             message = (
                 f"{ref.path[-1]} '{value}' is {ref.what} in {region}, but it must be in {ref.region}{error}. "
                 f"Use one created in {ref.region}"

@@ -9,8 +9,18 @@ from preflight.checks.base import CATEGORIES, FIX_SAFETIES, Check, Rule
 
 
 def _areas() -> tuple[ModuleType, ...]:
-    from preflight.checks import account, graph, names, ordering, rollback, schema, structure, suppressions, values
-    from preflight.checks import transforms
+    from preflight.checks import (
+        account,
+        graph,
+        names,
+        ordering,
+        rollback,
+        schema,
+        structure,
+        suppressions,
+        transforms,
+        values,
+    )
     from preflight.checks.permissions import buckets, iam, kms, lambda_permissions, policy_validity
 
     return (structure, transforms, graph, ordering, names, values, account, rollback, schema,

@@ -98,7 +98,9 @@ _PROPERTY_CUTOFF = 0.8
 
 
 def check_resource_types(ctx: Context) -> Iterator[Finding]:
-    sam = store.sam_transform() in ctx.template.transforms
+    expansion = ctx.template.expansion  # transforms the transform stage expanded are no longer in `transforms`
+    sam = store.sam_transform() in ctx.template.transforms or (
+        expansion is not None and store.sam_transform() in expansion.expanded)
     macros = _macros(ctx)
     for resource in ctx.template.resources.values():
         finding = _type_finding(ctx, resource, sam)

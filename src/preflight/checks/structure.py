@@ -6,6 +6,7 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-functio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,9 +173,8 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
             first_over = list(node)[limit]
             yield ctx.finding(
                 "PF0012", node.key_span(first_over),
-                f"Template format error: Number of {section.lower()}, {len(node)}, is greater than maximum "
-                f"allowed, {limit} (the first one over the quota is {first_over}); split the template into nested "
-                f"stacks")
+                f"{_QUOTA_ERRORS[section].format(count=len(node), limit=limit)} (the first one over the quota is "
+                f"{first_over}); split the template into nested stacks")
         yield from _long_names(ctx, node, section, quotas.name_chars)
     yield from _mapping_quotas(ctx, root.get("Mappings"), quotas.mapping_attributes, quotas.name_chars)
     description = root.get("Description")
@@ -183,7 +183,15 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
             "PF0012", root.value_span("Description"),
             f"Template format error: the template Description is {len(description.encode('utf-8', 'surrogatepass'))}"
             f" bytes, more than the {quotas.description_bytes} CloudFormation accepts")
+    yield from _parameter_defaults(ctx, quotas.parameter_value_bytes)
     text = ctx.document.text
+    references = list(_DYNAMIC_REFERENCE.finditer(text, 0)) if "{{resolve:" in text else []
+    if len(references) > quotas.dynamic_references:
+        at = references[quotas.dynamic_references].start()
+        yield ctx.finding(
+            "PF0012", ctx.document.lines.span(at, at + 10),
+            f"the template holds {len(references)} dynamic references ({{{{resolve:...}}}}), more than the "
+            f"{quotas.dynamic_references} CloudFormation allows in one template; this is the first one over the quota")
     size = body_bytes(text)
     # `cdk deploy` uploads a template over the inline limit to its bootstrap bucket by itself: no advice needed.
     from_cdk = any(r.construct_path for r in ctx.template.resources.values())
@@ -194,6 +202,28 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
             f"the template is {size:,} bytes, more than the {quotas.body_bytes_inline:,} bytes CloudFormation "
             f"accepts in the request itself (TemplateBody): upload it to S3 (TemplateURL; `aws cloudformation "
             f"deploy --s3-bucket ...`), which accepts up to {quotas.body_bytes_s3:,} bytes", severity="info")
+
+
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:")
+# CloudFormation's words as users reported them (its documentation does not print them): resources in
+# amplify-education/serverless-log-forwarding#26, parameters in aws/aws-cdk#8736, outputs in
+# dougmoscrop/serverless-plugin-split-stacks#43. No report quotes the mappings message: ours is not a quote.
+_QUOTA_ERRORS = {
+    "Resources": "Template format error: Number of resources, {count}, is greater than maximum allowed, {limit}",
+    "Parameters": "Template format error: Parameter count {count} is greater than max allowed {limit}",
+    "Outputs": "Template format error: Outputs count {count} is greater than max allowed {limit}",
+    "Mappings": "the template has {count} mappings, more than the {limit} CloudFormation allows",
+}
+
+
+def _parameter_defaults(ctx: Context, limit: int) -> Iterator[Finding]:
+    for name, parameter in ctx.template.parameters.items():
+        default = parameter.default
+        if isinstance(default, str) and len(default) > limit // 4 and body_bytes(default) > limit:
+            yield ctx.finding(
+                "PF0012", parameter.node.value_span("Default"),
+                f"the Default of parameter {name} is {body_bytes(default):,} bytes, more than the {limit:,} bytes a "
+                f"parameter value may have")
 
 
 def _long_names(ctx: Context, node: MapNode, section: str, limit: int) -> Iterator[Finding]:
@@ -246,8 +276,8 @@ def limit_offset(text: str, limit: int) -> int:
 def check_policy_bounds(ctx: Context) -> Iterator[Finding]:
     """Policies with more statements than the evaluator reads (policy/model.py: MAX_STATEMENTS) stay unknown: say
     which, so that the silence of the permission checks about them is explained."""
+    from preflight.policy import model
     from preflight.policy.locations import policy_locations
-    from preflight.policy.model import MAX_STATEMENTS, too_many_statements
 
     for location in policy_locations():
         if not location.property:
@@ -255,12 +285,22 @@ def check_policy_bounds(ctx: Context) -> Iterator[Finding]:
         for resource in ctx.template.of_type(location.resource_type):
             document = resource.properties.get(location.property)
             statements = document.get("Statement") if isinstance(document, dict) else None
-            if isinstance(statements, list) and len(statements) > MAX_STATEMENTS:
-                yield ctx.finding(
-                    "PF0011", child_span(document, "Statement", resource.prop_span(location.property)),
-                    f"not evaluated: {too_many_statements(len(statements))} in {location.property} of "
-                    f"{resource.logical_id}; permission checks that need it skipped it (no AWS policy of this many "
-                    f"statements fits AWS's policy size quotas)", resource=resource.logical_id)
+            where = f"in {location.property} of {resource.logical_id}"
+            if isinstance(statements, list) and len(statements) > model.MAX_STATEMENTS:
+                yield _policy_cut(ctx, resource, model.too_many_statements(len(statements)), where,
+                                  child_span(document, "Statement", resource.prop_span(location.property)))
+                continue
+            for index, statement in enumerate(statements if isinstance(statements, list) else ()):
+                values = model.statement_values(statement) if isinstance(statement, dict) else 0
+                if values > model.MAX_STATEMENT_VALUES:
+                    yield _policy_cut(ctx, resource, model.too_many_values(values), where,
+                                      child_span(statements, index, resource.prop_span(location.property)))
+
+
+def _policy_cut(ctx: Context, resource: Any, what: str, where: str, span: Span) -> Finding:
+    return ctx.finding(
+        "PF0011", span, f"not evaluated: {what} {where}; permission checks that need it skipped it (a policy this "
+        "large does not fit AWS's policy size quotas)", resource=resource.logical_id)
 
 
 CHECKS = (

@@ -17,8 +17,16 @@ from preflight.data._snapshot import DataFileError, data
 _FILE = "aws_errors"
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z][\w.]*)\}")
 # How a placeholder reads in a message when the check does not know the value (a name chosen at deploy time).
-DISPLAY = {"Bucket": "<bucket>", "Arn": "<arn>", "RouteTableId": "<rtb-id>", "GatewayId": "<igw-id>",
-           "VpnGatewayId": "<vgw-id>", "VpcId": "<vpc-id>", "Id": "<id>", "Name": "<name>"}
+DISPLAY = {
+    "Bucket": "<bucket>",
+    "Arn": "<arn>",
+    "RouteTableId": "<rtb-id>",
+    "GatewayId": "<igw-id>",
+    "VpnGatewayId": "<vgw-id>",
+    "VpcId": "<vpc-id>",
+    "Id": "<id>",
+    "Name": "<name>",
+}
 
 
 class ErrorSignature(NamedTuple):
@@ -33,7 +41,9 @@ class ErrorSignature(NamedTuple):
     message: str | None  # the text as AWS prints it, ${Name} placeholders; None when no check quotes it
     resource_types: tuple[str, ...] = ()
     check_first: str | None = None
-    variants: tuple[tuple[str, str], ...] = ()  # (name, text): the same error as other tools or API versions print it
+    variants: tuple[
+        tuple[str, str], ...
+    ] = ()  # (name, text): the same error as other tools or API versions print it
 
 
 @cache
@@ -75,11 +85,21 @@ def _singleton_signatures() -> list[ErrorSignature]:
         if info is None or info.behavior != "fails" or not info.error_pattern:
             continue
         per = "Region" if info.scope == "account-region" else "account"
-        out.append(ErrorSignature(
-            id=f"singleton:{rtype}", pattern=re.compile(info.error_pattern, re.IGNORECASE), category="limit-exceeded",
-            explanation=(f"An account holds one {rtype} per {per} and one already exists (another stack, the "
-                         f"console, an organization-wide service). {info.notes}").strip(),
-            codes=("PF5001",), sources=(info.doc_url,), message=info.error_message, resource_types=(rtype,)))
+        out.append(
+            ErrorSignature(
+                id=f"singleton:{rtype}",
+                pattern=re.compile(info.error_pattern, re.IGNORECASE),
+                category="limit-exceeded",
+                explanation=(
+                    f"An account holds one {rtype} per {per} and one already exists (another stack, the "
+                    f"console, an organization-wide service). {info.notes}"
+                ).strip(),
+                codes=("PF5001",),
+                sources=(info.doc_url,),
+                message=info.error_message,
+                resource_types=(rtype,),
+            )
+        )
     return out
 
 
@@ -124,9 +144,14 @@ def fill(template: str, **values: str) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1).replace(".", "_"), m.group(0)), template)
 
 
-def match_error(reason: str) -> ErrorSignature | None:
-    """The first signature whose pattern occurs in ``reason`` (a stack event's status reason), or None."""
+def match_error(reason: str, resource_type: str | None = None) -> ErrorSignature | None:
+    """The first signature whose pattern occurs in ``reason`` (a stack event's status reason), or None. With the
+    failing resource's type, a matching signature of that type comes first: the same words ("Invalid principal
+    in policy") are S3's answer on a bucket policy and IAM's on a role."""
+    first = None
     for signature in error_signatures():
         if signature.pattern.search(reason):
-            return signature
-    return None
+            if resource_type is None or resource_type in signature.resource_types:
+                return signature
+            first = first or signature
+    return first

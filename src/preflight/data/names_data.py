@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from preflight.data._snapshot import data
+from preflight.data.errors import error_message
 
 _NAMES = "names_rules"
 _ACCOUNT = "account_rules"
@@ -197,7 +198,7 @@ def region_bound(type_name: str) -> tuple[RegionBound, ...]:
             str(r["property"]),
             str(r["equals"]),
             str(r["region"]),
-            str(r["error"]),
+            error_message(str(r["aws_error"])),
             str(r["doc_url"]),
         )
         for r in _account()["region_bound"]
@@ -214,7 +215,7 @@ def region_bound_references(type_name: str) -> tuple[RegionBoundReference, ...]:
             str(r["what"]),
             frozenset(r["target_types"]),
             str(r["region"]),
-            r.get("error"),
+            error_message(str(r["aws_error"])) if r.get("aws_error") else None,
             str(r["doc_url"]),
             tuple(r.get("skip_if", {}).get("path", ())),
             r.get("skip_if", {}).get("contains"),

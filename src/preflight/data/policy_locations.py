@@ -20,7 +20,9 @@ class PolicyLocation(NamedTuple):
 @cache
 def policy_locations() -> tuple[PolicyLocation, ...]:
     return tuple(
-        PolicyLocation(str(r["type"]), str(r["property"]), str(r["kind"]), r.get("attached_via"), str(r["what"]))
+        PolicyLocation(
+            str(r["type"]), str(r["property"]), str(r["kind"]), r.get("attached_via"), str(r["what"])
+        )
         for r in data("policy_locations")["locations"]
     )
 

@@ -21,6 +21,8 @@ class TemplateQuotas(NamedTuple):
     mapping_attributes: int
     name_chars: int
     description_bytes: int
+    parameter_value_bytes: int
+    dynamic_references: int
 
 
 @cache
@@ -44,5 +46,7 @@ class SinglePolicyType(NamedTuple):
 
 @cache
 def single_policy_types() -> tuple[SinglePolicyType, ...]:
-    return tuple(SinglePolicyType(name, str(row["target"]), str(row["what"]), str(row["api"]), str(row["doc_url"]))
-                 for name, row in sorted(data("resource_policies").items()))
+    return tuple(
+        SinglePolicyType(name, str(row["target"]), str(row["what"]), str(row["api"]), str(row["doc_url"]))
+        for name, row in sorted(data("resource_policies").items())
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -21,9 +22,11 @@ def read_inputs(paths: Sequence[str]) -> list[Parsed]:
     for path in paths:
         if path == "-":
             if sys.stdin is None or sys.stdin.isatty():
-                raise UsageError("diagnose reads stack events from standard input or from EVENTS files; "
-                                 "none given (try: aws cloudformation describe-stack-events --stack-name S | "
-                                 "preflight diagnose)")
+                raise UsageError(
+                    "diagnose reads stack events from standard input or from EVENTS files; "
+                    "none given (try: aws cloudformation describe-stack-events --stack-name S | "
+                    "preflight diagnose)"
+                )
             text = sys.stdin.read()
             name = "<stdin>"
         else:
@@ -54,6 +57,32 @@ def read_templates(template: str | None, cdk_out: str | None, pins: Any) -> list
     return templates
 
 
+_STACK_ARN = re.compile(r"^arn:(aws[\w-]*):cloudformation:([a-z0-9-]+):(\d{12}):stack/([\w-]+)/")
+
+
+def pins_from_events(inputs: Sequence[Parsed], pins: Any) -> Any:
+    """The deployment the events come from, as pins the user did not give: the stack's own ARN (the physical id
+    of its stack-level events) says the partition, Region, account and stack name. Facts of the deployment that
+    failed, not guesses; an explicit --region/--account-id/--partition/--stack-name wins."""
+    for event in inputs[0].events if inputs else ():
+        match = _STACK_ARN.match(event.physical_id or "")
+        if match and match.group(4) in (event.logical_id, event.stack):
+            partition, region, account, stack = match.groups()
+            return pins._replace(
+                partition=pins.partition or partition,
+                region=pins.region or region,
+                account_id=pins.account_id or account,
+                stack_name=pins.stack_name or stack,
+            )
+    return pins
+
+
 def run(events: Sequence[str], template: str | None, cdk_out: str | None, pins: Any) -> Diagnosis:
     inputs = read_inputs(events)
-    return diagnose(inputs, read_templates(template, cdk_out, pins))
+    effective = pins_from_events(inputs, pins)
+    result = diagnose(inputs, read_templates(template, cdk_out, effective))
+    if not (template or cdk_out):
+        return result
+    fields = ("partition", "region", "account_id", "stack_name")
+    pinned = {f: getattr(effective, f) for f in fields if getattr(effective, f) != getattr(pins, f)}
+    return result._replace(pinned=pinned or None)

@@ -24,8 +24,10 @@ from preflight.errors import InputError
 
 MAX_INPUT_CHARS = 20 * 1024 * 1024
 
-STATUS = (r"(?:UPDATE_ROLLBACK|IMPORT_ROLLBACK|ROLLBACK|UPDATE|CREATE|DELETE|IMPORT|REVIEW)_"
-          r"(?:COMPLETE_CLEANUP_IN_PROGRESS|IN_PROGRESS|FAILED|COMPLETE|SKIPPED)")
+STATUS = (
+    r"(?:UPDATE_ROLLBACK|IMPORT_ROLLBACK|ROLLBACK|UPDATE|CREATE|DELETE|IMPORT|REVIEW)_"
+    r"(?:COMPLETE_CLEANUP_IN_PROGRESS|IN_PROGRESS|FAILED|COMPLETE|SKIPPED)"
+)
 STATUS_RE = re.compile(rf"\b{STATUS}\b")
 _STATUS_FULL = re.compile(rf"{STATUS}|FAILED")
 TYPE_RE = re.compile(r"\b(?:(?:AWS|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+(?:::[A-Za-z0-9]+)?|Custom::[\w.-]+)")
@@ -33,19 +35,35 @@ _TYPE_FULL = re.compile(r"(?:(?:AWS|Alexa)::[A-Za-z0-9]+::[A-Za-z0-9]+(?:::[A-Za
 _TZ = r"(?:\s*\(?(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?\)?|\s*Z|\s+(?:UTC|GMT))?"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?"
 TIMESTAMP_RE = re.compile(
-    r"(?:\d{4}-\d{2}-\d{2}(?:[T ]" + _TIME + ")?"          # 2024-03-12 13:42:52 / 2024-03-12T13:42:52.1Z
-    r"|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4},? " + _TIME +     # Mar 12, 2024, 1:42:52 PM (console)
-    r"|\d{1,2}/\d{1,2}/\d{2,4},? " + _TIME +                 # 3/12/2024, 1:42:52 PM
-    r"|" + _TIME + r")" + _TZ                                # 12:58:26 PM / 12:19:03 UTC-0700
+    r"(?:\d{4}-\d{2}-\d{2}(?:[T ]" + _TIME + ")?"  # 2024-03-12 13:42:52 / 2024-03-12T13:42:52.1Z
+    r"|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4},? "
+    + _TIME  # Mar 12, 2024, 1:42:52 PM (console)
+    + r"|\d{1,2}/\d{1,2}/\d{2,4},? "
+    + _TIME  # 3/12/2024, 1:42:52 PM
+    + r"|"
+    + _TIME
+    + r")"
+    + _TZ  # 12:58:26 PM / 12:19:03 UTC-0700
 )
-_IDENT = re.compile(r"[A-Za-z0-9][\w.\-:/<>]*")
+_IDENT = re.compile(r"[A-Za-z0-9<][\w.\-:/<>]*")
 _CDK_ID = re.compile(r"(\S+) \(([A-Za-z0-9]+)\)(?:\s+(.*))?$", re.DOTALL)
 _SEPARATOR = re.compile(r"^[\s|:+\-=_*`~]*$")
-EVENT_KEYS = ("StackName", "StackId", "EventId", "LogicalResourceId", "PhysicalResourceId", "ResourceType",
-              "Timestamp", "ResourceStatus", "ResourceStatusReason")
-EXPECTED = ("expected stack events: the JSON of `aws cloudformation describe-stack-events`, its --output text or "
-            "table, the console's Events tab copied as text, a markdown table of events, `cdk deploy`, `sam deploy` "
-            "or Serverless output, or a change-set/validation error such as 'Template format error: ...'")
+EVENT_KEYS = (
+    "StackName",
+    "StackId",
+    "EventId",
+    "LogicalResourceId",
+    "PhysicalResourceId",
+    "ResourceType",
+    "Timestamp",
+    "ResourceStatus",
+    "ResourceStatusReason",
+)
+EXPECTED = (
+    "expected stack events: the JSON of `aws cloudformation describe-stack-events`, its --output text or "
+    "table, the console's Events tab copied as text, a markdown table of events, `cdk deploy`, `sam deploy` "
+    "or Serverless output, or a change-set/validation error such as 'Template format error: ...'"
+)
 
 
 class Event(NamedTuple):
@@ -96,7 +114,9 @@ def parse_events(text: str, name: str = "<stdin>") -> Parsed:
     if summary:
         return Parsed(name, "tool-summary", (), None, stack=summary[0], summary=summary[1])
     if _looks_like_reason(text):
-        return Parsed(name, "status-reason", (), None, validation=None, summary=_squash(text), bare_reason=True)
+        return Parsed(
+            name, "status-reason", (), None, validation=None, summary=_squash(text), bare_reason=True
+        )
     raise InputError(name, f"no stack events recognised; {EXPECTED}")
 
 
@@ -140,8 +160,17 @@ def _event_from_mapping(item: dict[str, Any], index: int, line: int = 0) -> Even
     logical = text("LogicalResourceId")
     if status is None and logical is None:
         return None
-    return Event(logical, status, text("ResourceStatusReason") or "", text("ResourceType"), text("Timestamp"),
-                 text("StackName"), text("PhysicalResourceId"), index, line)
+    return Event(
+        logical,
+        status,
+        text("ResourceStatusReason") or "",
+        text("ResourceType"),
+        text("Timestamp"),
+        text("StackName"),
+        text("PhysicalResourceId"),
+        index,
+        line,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ CLI text
@@ -248,8 +277,10 @@ def _parse_sam_table(text: str, name: str) -> Parsed | None:
             continue
         if columns is None or _SEPARATOR.match(line):
             continue
-        cells = {h: line[at:(columns[i + 1][1] if i + 1 < len(columns) else None)].strip()
-                 for i, (h, at) in enumerate(columns)}
+        cells = {
+            h: line[at : (columns[i + 1][1] if i + 1 < len(columns) else None)].strip()
+            for i, (h, at) in enumerate(columns)
+        }
         if _STATUS_FULL.fullmatch(cells.get("ResourceStatus", "")):
             rows.append((number, {k: [v] if v else [] for k, v in cells.items()}))
         elif rows and not line[: columns[0][1] + 1].strip() and not cells[columns[0][0]]:
@@ -266,9 +297,19 @@ def _parse_sam_table(text: str, name: str) -> Parsed | None:
     for index, (number, pieces) in enumerate(rows):
         joined = {k: _unwrap(v, widths.get(k, 0), k != "ResourceStatusReason") for k, v in pieces.items()}
         reason = joined.get("ResourceStatusReason", "")
-        events.append(Event(joined.get("LogicalResourceId") or None, joined["ResourceStatus"],
-                            "" if reason == "-" else reason, joined.get("ResourceType") or None, None, None, None,
-                            index, number))
+        events.append(
+            Event(
+                joined.get("LogicalResourceId") or None,
+                joined["ResourceStatus"],
+                "" if reason == "-" else reason,
+                joined.get("ResourceType") or None,
+                None,
+                None,
+                None,
+                index,
+                number,
+            )
+        )
     if not events:
         return None
     return Parsed(name, "sam-deploy", tuple(events), False)
@@ -291,7 +332,9 @@ def _unwrap(pieces: list[str], width: int, glued: bool) -> str:
 # ------------------------------------------------------------------------------------------------ lines
 
 
-_NOISE = re.compile(r"\s*(?:❌|✨|✅|Error:|Failed resources:|Stack \S+ failed|Cluster creation failed|Could not )")
+_NOISE = re.compile(
+    r"\s*(?:❌|✨|✅|Error:|Failed resources:|Stack \S+ failed|Cluster creation failed|Could not )"
+)
 _SLS_V1 = re.compile(r"An error occurred: ([A-Za-z0-9][\w-]*) - (.+)$")
 _SLS_V3 = re.compile(rf"^\s*({STATUS}): ([A-Za-z0-9][\w-]*) \(({_TYPE_FULL.pattern})\)\s*$")
 _LIST_ITEM = re.compile(rf"^\s*[-*•]\s+({_TYPE_FULL.pattern})\s+([A-Za-z0-9][\w-]*)\s+(.+)$")
@@ -364,14 +407,20 @@ def _special_line(line: str, number: int) -> tuple[Event, str, bool] | None:
         return Event(match.group(2), match.group(1), "", match.group(3), line=number), "serverless", True
     match = _LIST_ITEM.match(line)
     if match:
-        return Event(match.group(2), "FAILED", match.group(3).strip(), match.group(1), line=number), "event-list", False
+        return (
+            Event(match.group(2), "FAILED", match.group(3).strip(), match.group(1), line=number),
+            "event-list",
+            False,
+        )
     return None
 
 
 def _cells(line: str) -> tuple[list[str], str]:
     if "\t" in line:
         parts, kind = line.split("\t"), "tab"
-    elif " | " in line or line.lstrip().startswith("|") or re.search(r"\S\|\S", line) and line.count("|") >= 2:
+    elif (
+        " | " in line or line.lstrip().startswith("|") or re.search(r"\S\|\S", line) and line.count("|") >= 2
+    ):
         parts, kind = line.strip().strip("|").split("|"), "pipe"
     elif line.lstrip().startswith("CloudFormation - "):
         parts, kind = line.split(" - ")[1:], "serverless"
@@ -388,12 +437,12 @@ def _plain_cells(line: str) -> list[str]:
     match = STATUS_RE.search(text)
     if not match:
         return [text]
-    before, status, after = text[: match.start()].strip(), match.group(0), text[match.end():].strip()
+    before, status, after = text[: match.start()].strip(), match.group(0), text[match.end() :].strip()
     cells = [c for c in (before, status) if c]
     typed = TYPE_RE.match(after)
     if typed:
         cells.append(typed.group(0))
-        after = after[typed.end():].strip()
+        after = after[typed.end() :].strip()
     if after:
         cells.append(after)
     return cells
@@ -418,17 +467,31 @@ def _record_event(record: _Record, index: int) -> Event | None:
         return None
     type_at = next((i for i, c in enumerate(cells) if _TYPE_FULL.fullmatch(c)), None)
     skip = {status_at} | ({type_at} if type_at is not None else set())
-    rest = [(i, c) for i, c in enumerate(cells) if i not in skip and c != stamp and c != "-"
-            and not re.fullmatch(r"\d+/\d+", c)]
+    rest = [
+        (i, c)
+        for i, c in enumerate(cells)
+        if i not in skip and c != stamp and c != "-" and not re.fullmatch(r"\d+/\d+", c)
+    ]
     logical, logical_at, reason_head = _logical(rest, type_at, status_at)
     anchor = max(i for i in (status_at, type_at, logical_at) if i is not None)
     reason_parts = ([reason_head] if reason_head else []) + [c for i, c in rest if i > anchor]
     reason = _squash(" ".join(reason_parts))
-    return Event(logical, cells[status_at], "" if reason == "-" else reason,
-                 cells[type_at] if type_at is not None else None, stamp, None, None, index, record.line)
+    return Event(
+        logical,
+        cells[status_at],
+        "" if reason == "-" else reason,
+        cells[type_at] if type_at is not None else None,
+        stamp,
+        None,
+        None,
+        index,
+        record.line,
+    )
 
 
-def _logical(rest: list[tuple[int, str]], type_at: int | None, status_at: int) -> tuple[str | None, int | None, str]:
+def _logical(
+    rest: list[tuple[int, str]], type_at: int | None, status_at: int
+) -> tuple[str | None, int | None, str]:
     """The logical id among the cells: the first identifier after the type (cdk, the old console), else the first
     one; a cdk cell "Path/To/Res (LogicalId) reason" gives the id in brackets and the reason after it."""
     after_type = [(i, c) for i, c in rest if type_at is not None and i > type_at]
@@ -483,15 +546,17 @@ def _summary(text: str) -> tuple[str | None, str] | None:
         at = stripped.find("failed")
         if at < 0:
             continue
-        rest = stripped[at + len("failed"):]
+        rest = stripped[at + len("failed") :]
         statuses = list(STATUS_RE.finditer(rest))
         if statuses:
-            rest = _FOLLOWING.sub("", rest[statuses[-1].end():]).lstrip(": ")
+            rest = _FOLLOWING.sub("", rest[statuses[-1].end() :]).lstrip(": ")
         else:
             rest = rest.partition(": ")[2]
         rest = rest.removeprefix("Error: ").strip()
         if len(rest) > 8 and not STATUS_RE.fullmatch(rest):
-            stack = _SUMMARY_STACK.search(stripped[:at + 1] if "The stack named" not in stripped else stripped)
+            stack = _SUMMARY_STACK.search(
+                stripped[: at + 1] if "The stack named" not in stripped else stripped
+            )
             return (stack.group(1) if stack else None), _squash(rest)
     return None
 

@@ -27,19 +27,35 @@ CASCADE = re.compile(
     re.IGNORECASE,
 )
 NESTED = re.compile(
-    r"Embedded stack (\S+) was not successfully (?:created|updated|deleted)(?::\s*(.*))?", re.IGNORECASE | re.DOTALL
+    r"Embedded stack (\S+) was not successfully (?:created|updated|deleted)(?::\s*(.*))?",
+    re.IGNORECASE | re.DOTALL,
 )
-_DELETE_LIST = re.compile(r"failed to delete", re.IGNORECASE)  # what the rollback could not remove: not causes
+_DELETE_LIST = re.compile(
+    r"failed to delete", re.IGNORECASE
+)  # what the rollback could not remove: not causes
 LISTED = re.compile(r"failed to \w+: \[([^\]]*)\]", re.IGNORECASE)
-STACK_ONLY = frozenset({
-    "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS",
-    "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
-    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "REVIEW_IN_PROGRESS", "IMPORT_ROLLBACK_IN_PROGRESS",
-    "IMPORT_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_FAILED",
-})
-_STACK_REASON = re.compile(r"User Initiated|Rollback requested by user|The following resource\(s\) failed",
-                           re.IGNORECASE)
-_ROLLBACK_START = frozenset({"ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_IN_PROGRESS"})
+STACK_ONLY = frozenset(
+    {
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_COMPLETE",
+        "ROLLBACK_FAILED",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "UPDATE_ROLLBACK_FAILED",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        "REVIEW_IN_PROGRESS",
+        "IMPORT_ROLLBACK_IN_PROGRESS",
+        "IMPORT_ROLLBACK_COMPLETE",
+        "IMPORT_ROLLBACK_FAILED",
+    }
+)
+_STACK_REASON = re.compile(
+    r"User Initiated|Rollback requested by user|The following resource\(s\) failed", re.IGNORECASE
+)
+_ROLLBACK_START = frozenset(
+    {"ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_IN_PROGRESS"}
+)
 _BLOCKER_STATUS = frozenset({"ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_FAILED"})
 
 
@@ -54,6 +70,9 @@ class Outcome(NamedTuple):
     blockers: tuple[Event, ...]
     listed_failed: tuple[str, ...]  # what the stack's summary said failed (when the root is not shown)
     events: int
+    others: tuple[
+        Event, ...
+    ] = ()  # later failures with reasons of their own: not the root, not a cancellation
 
 
 def analyse(inputs: Sequence[Parsed]) -> Outcome:
@@ -64,17 +83,27 @@ def analyse(inputs: Sequence[Parsed]) -> Outcome:
     events = chronological(main)
     stacks = stack_names(events, main.stack)
     op_events, operation = last_operation(events, stacks)
-    root, cascade, blockers, stack_failures = _split(op_events, stacks, operation)
-    listed = tuple(dict.fromkeys(name for e in stack_failures if not _DELETE_LIST.search(e.reason)
-                                 for name in (_listed(e.reason) if e.reason else [e.logical_id or "?"])))
+    root, cascade, blockers, stack_failures, others = _split(op_events, stacks, operation)
+    listed = tuple(
+        dict.fromkeys(
+            name
+            for e in stack_failures
+            if not _DELETE_LIST.search(e.reason)
+            for name in (_listed(e.reason) if e.reason else [e.logical_id or "?"])
+        )
+    )
     nested = None
     if root is not None:
         match = NESTED.search(root.reason)
         if match:
-            root, nested, inner_cascade = _follow_nested(root, match, inputs[1:] if len(inputs) > 1 else inputs)
+            root, nested, inner_cascade = _follow_nested(
+                root, match, inputs[1:] if len(inputs) > 1 else inputs
+            )
             cascade += inner_cascade
     stack = main.stack or next(iter(stacks), None)
-    return Outcome(stack, operation, root, nested, tuple(cascade), tuple(blockers), listed, len(events))
+    return Outcome(
+        stack, operation, root, nested, tuple(cascade), tuple(blockers), listed, len(events), tuple(others)
+    )
 
 
 # ------------------------------------------------------------------------------------------------ order
@@ -136,17 +165,30 @@ def _direction_from_statuses(events: list[Event]) -> bool | None:
                 oldest += 1
             seen_end.setdefault(key, i)
     if newest == oldest:
-        first_root = next((i for i, e in enumerate(events) if _is_failed(e) and not CASCADE.search(e.reason)), None)
-        first_late = next((i for i, e in enumerate(events) if e.status in _ROLLBACK_START
-                           or e.status in ("ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")), None)
+        first_root = next(
+            (i for i, e in enumerate(events) if _is_failed(e) and not CASCADE.search(e.reason)), None
+        )
+        first_late = next(
+            (
+                i
+                for i, e in enumerate(events)
+                if e.status in _ROLLBACK_START
+                or e.status in ("ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
+            ),
+            None,
+        )
         if first_root is None or first_late is None:
             return None
         return first_late < first_root
     return newest > oldest
 
 
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                       "dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def timestamp_key(stamp: str | None) -> float | None:
@@ -166,7 +208,7 @@ def timestamp_key(stamp: str | None) -> float | None:
         elif slashed:
             year = int(slashed.group(3))
             days = _days(year + 2000 if year < 100 else year, int(slashed.group(1)), int(slashed.group(2)))
-    rest = text[date.end():] if date else text
+    rest = text[date.end() :] if date else text
     time = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:\s*([AaPp])\.?[Mm])?", rest)
     if not time:
         return days * 86400.0
@@ -175,10 +217,12 @@ def timestamp_key(stamp: str | None) -> float | None:
         hour = hour % 12 + (12 if time.group(5).lower() == "p" else 0)
     seconds = hour * 3600 + int(time.group(2)) * 60 + int(time.group(3) or 0)
     fraction = float("0." + time.group(4)) if time.group(4) else 0.0
-    zone = re.search(r"([+-])(\d{1,2}):?(\d{2})?\)?\s*$", rest[time.end():])
+    zone = re.search(r"([+-])(\d{1,2}):?(\d{2})?\)?\s*$", rest[time.end() :])
     offset = 0
     if zone:
-        offset = (int(zone.group(2)) * 3600 + int(zone.group(3) or 0) * 60) * (1 if zone.group(1) == "+" else -1)
+        offset = (int(zone.group(2)) * 3600 + int(zone.group(3) or 0) * 60) * (
+            1 if zone.group(1) == "+" else -1
+        )
     return days * 86400.0 + seconds + fraction - offset
 
 
@@ -214,9 +258,12 @@ def is_stack_event(event: Event, stacks: set[str]) -> bool:
 def last_operation(events: list[Event], stacks: set[str]) -> tuple[list[Event], str | None]:
     start = None
     for i, event in enumerate(events):
-        if (is_stack_event(event, stacks) and event.status in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS",
-                                                               "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS")
-                and (not event.reason or "User Initiated" in event.reason)):
+        if (
+            is_stack_event(event, stacks)
+            and event.status
+            in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS")
+            and (not event.reason or "User Initiated" in event.reason)
+        ):
             start = i
     if start is not None:
         status = events[start].status or ""
@@ -227,7 +274,9 @@ def last_operation(events: list[Event], stacks: set[str]) -> tuple[list[Event], 
 def _infer_operation(events: list[Event], stacks: set[str]) -> str | None:
     statuses = [e.status or "" for e in events]
     stack_statuses = [e.status or "" for e in events if is_stack_event(e, stacks)]
-    if any(s.startswith("UPDATE_ROLLBACK") for s in statuses) or any(s.startswith("UPDATE_") for s in stack_statuses):
+    if any(s.startswith("UPDATE_ROLLBACK") for s in statuses) or any(
+        s.startswith("UPDATE_") for s in stack_statuses
+    ):
         return "UPDATE"
     if any(s.startswith("ROLLBACK_") or s == "CREATE_FAILED" for s in statuses):
         return "CREATE"
@@ -242,19 +291,24 @@ def _is_failed(event: Event) -> bool:
     return bool(event.status and event.status.endswith("FAILED"))
 
 
-def _split(events: list[Event], stacks: set[str], operation: str | None
-           ) -> tuple[Event | None, list[Event], list[Event], list[Event]]:
+def _split(
+    events: list[Event], stacks: set[str], operation: str | None
+) -> tuple[Event | None, list[Event], list[Event], list[Event], list[Event]]:
     root: Event | None = None
     cascade: list[Event] = []
     blockers: list[Event] = []
     stack_failures: list[Event] = []
     unexplained: list[Event] = []
+    others: list[Event] = []
     rolling_back = False
     for event in events:
         status = event.status or ""
         if is_stack_event(event, stacks):
-            rolling_back = rolling_back or status in _ROLLBACK_START or (
-                operation != "DELETE" and status == "DELETE_IN_PROGRESS")
+            rolling_back = (
+                rolling_back
+                or status in _ROLLBACK_START
+                or (operation != "DELETE" and status == "DELETE_IN_PROGRESS")
+            )
             if _is_failed(event) or LISTED.search(event.reason):
                 stack_failures.append(event)
             continue
@@ -262,21 +316,24 @@ def _split(events: list[Event], stacks: set[str], operation: str | None
             continue
         if CASCADE.search(event.reason) and not NESTED.search(event.reason):
             cascade.append(event)
-        elif (status in _BLOCKER_STATUS or (status == "DELETE_FAILED" and operation != "DELETE")
-              or (rolling_back and status in ("UPDATE_FAILED", "DELETE_FAILED"))):
+        elif (
+            status in _BLOCKER_STATUS
+            or (status == "DELETE_FAILED" and operation != "DELETE")
+            or (rolling_back and status in ("UPDATE_FAILED", "DELETE_FAILED"))
+        ):
             blockers.append(event)
         elif not event.reason.strip():
             unexplained.append(event)  # a failure whose reason is not shown: root or cancellation, unknown
         elif root is None:
             root = event
         else:
-            cascade.append(event)  # a later, independent failure: shown with the impact, not as the root
+            others.append(event)  # a later failure with its own reason: shown apart, never the root
     cascade.extend(stack_failures)
     if root is None:
         stack_failures.extend(unexplained)
     else:
         cascade.extend(unexplained)
-    return root, cascade, blockers, stack_failures
+    return root, cascade, blockers, stack_failures, others
 
 
 def _listed(reason: str) -> list[str]:
@@ -289,8 +346,9 @@ def _listed(reason: str) -> list[str]:
 # ------------------------------------------------------------------------------------------------ nested
 
 
-def _follow_nested(wrapper: Event, match: re.Match[str], others: Sequence[Parsed]
-                   ) -> tuple[Event, dict[str, object], list[Event]]:
+def _follow_nested(
+    wrapper: Event, match: re.Match[str], others: Sequence[Parsed]
+) -> tuple[Event, dict[str, object], list[Event]]:
     arn = match.group(1).rstrip(".,")
     name = arn.split(":stack/")[-1].split("/")[0] if ":stack/" in arn else arn
     failed = _listed(match.group(2) or "")
@@ -299,19 +357,42 @@ def _follow_nested(wrapper: Event, match: re.Match[str], others: Sequence[Parsed
             continue
         events = chronological(parsed)
         names = stack_names(events, parsed.stack)
-        if name not in names and arn not in {e.physical_id for e in events} and not (
-                parsed.stack is None and set(failed) & {e.logical_id for e in events}):
+        if (
+            name not in names
+            and arn not in {e.physical_id for e in events}
+            and not (parsed.stack is None and set(failed) & {e.logical_id for e in events})
+        ):
             continue
         op_events, operation = last_operation(events, names)
-        root, cascade, _, _ = _split(op_events, names, operation)
+        root, cascade, _, _, _ = _split(op_events, names, operation)
         if root is not None and root is not wrapper:
             inner_match = NESTED.search(root.reason)
             if inner_match:
                 root, deeper, more = _follow_nested(root, inner_match, [p for p in others if p is not parsed])
                 cascade += more
-                return root, {"resource": wrapper.logical_id, "stack": name, "inner": deeper,
-                              "failed_resources": failed, "events_shown": True}, cascade
-            return root, {"resource": wrapper.logical_id, "stack": name, "failed_resources": failed,
-                          "events_shown": True}, cascade
-    return wrapper, {"resource": wrapper.logical_id, "stack": name, "failed_resources": failed,
-                     "events_shown": False}, []
+                return (
+                    root,
+                    {
+                        "resource": wrapper.logical_id,
+                        "stack": name,
+                        "inner": deeper,
+                        "failed_resources": failed,
+                        "events_shown": True,
+                    },
+                    cascade,
+                )
+            return (
+                root,
+                {
+                    "resource": wrapper.logical_id,
+                    "stack": name,
+                    "failed_resources": failed,
+                    "events_shown": True,
+                },
+                cascade,
+            )
+    return (
+        wrapper,
+        {"resource": wrapper.logical_id, "stack": name, "failed_resources": failed, "events_shown": False},
+        [],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from preflight.data.policy_locations import PolicyLocation, location_of, location_of_kind, policy_locations
 
-__all__ = ["LOCATIONS", "PolicyLocation", "location_of", "location_of_kind", "policy_locations"]
+__all__ = ["PolicyLocation", "location_of", "location_of_kind", "policy_locations"]
 
 
 def __getattr__(name: str) -> Any:

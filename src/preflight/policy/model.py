@@ -199,10 +199,30 @@ class Policy(NamedTuple):
 # at least, so no deployable policy comes near this; evaluating every request against thousands of statements costs
 # seconds (issue 12). Such a policy stays unknown, and the engine says so (PF0011).
 MAX_STATEMENTS = 1000
+# Likewise the values of one statement (actions, resources, principals): every request is matched against each.
+MAX_STATEMENT_VALUES = 1000
+_LISTED = ("Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal")
 
 
 def too_many_statements(count: int) -> str:
     return f"a policy of {count} statements (more than {MAX_STATEMENTS} are not evaluated)"
+
+
+def statement_values(node: Mapping[str, Any]) -> int:
+    """How many values a statement lists in Action, Resource, Principal and their Not forms (a cheap count)."""
+    total = 0
+    for name in _LISTED:
+        value = node.get(name)
+        if value is None:
+            continue
+        for item in value.values() if isinstance(value, Mapping) else (value,):
+            total += len(item) if isinstance(item, list) else 1
+    return total
+
+
+def too_many_values(count: int) -> str:
+    return f"a policy statement of {count} actions, resources and principals (more than {MAX_STATEMENT_VALUES} " \
+        "are not evaluated)"
 
 
 # --- parsing ---------------------------------------------------------------------------------------------------
@@ -297,6 +317,9 @@ def parse_statement(
     if not isinstance(node, Mapping):
         problem = ParseProblem("malformed-statement", "a statement must be an object", where, index)
         return Statement(index, None, "", None, None, None, (), where), [problem]
+    values = statement_values(node)
+    if values > MAX_STATEMENT_VALUES:
+        return _unknown_statement(index, Unknown(too_many_values(values), where), where), []
     problems: list[ParseProblem] = []
     effect, effect_reason = _effect(node.get("Effect"))
     stmt = Statement(
@@ -357,8 +380,8 @@ def _two(
 
 
 # --- Principal ---------------------------------------------------------------------------------------------------
-_ROOT_ARN = re.compile(r"^arn:[a-z\-]+:iam::(\d{12}):root$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ROOT_ARN = re.compile(r"^arn:[a-z\-]+:iam::([0-9]{12}):root$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 def _principal_block(

@@ -132,11 +132,11 @@ def _not_principal(stmt: Statement, policy: Policy) -> Iterator[Found]:
 
 # --- principals ----------------------------------------------------------------------------------------------------
 _AWS_ARN = re.compile(
-    r"^arn:[a-z\-]+:(iam::\d{12}:(root|user/.+|role/.+|federated-user/.+)|sts::\d{12}:(assumed-role/.+/.+|federated-user/.+))$"
+    r"^arn:[a-z\-]+:(iam::[0-9]{12}:(root|user/.+|role/.+|federated-user/.+)|sts::[0-9]{12}:(assumed-role/.+/.+|federated-user/.+))$"
 )
 _UNIQUE_ID = re.compile(r"^A(IDA|ROA|NPA|IPA|GPA)[A-Z0-9]{12,}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_FEDERATED_ARN = re.compile(r"^arn:[a-z\-]+:iam::\d{12}:(saml-provider|oidc-provider)/.+$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
+_FEDERATED_ARN = re.compile(r"^arn:[a-z\-]+:iam::[0-9]{12}:(saml-provider|oidc-provider)/.+$")
 _CANONICAL = re.compile(r"^[0-9a-f]{64}$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 

@@ -15,16 +15,30 @@ class ReportOptions(NamedTuple):
     fail_on: str = "error"  # JUnit: findings at or above it are failures, the rest go to system-out
 
 
+def _local_page(code: str) -> str | None:
+    page = os.path.abspath(os.path.join(_LOCAL_DOCS, f"{code}.md"))
+    return page if os.path.isfile(page) else None
+
+
 def doc_uri(code: str, options: ReportOptions) -> str | None:
     """An absolute URI of a check's page: under the configured base, else the local page when there is one."""
     if options.doc_base_url:
         return options.doc_base_url.rstrip("/") + f"/{code}.md"
-    page = os.path.abspath(os.path.join(_LOCAL_DOCS, f"{code}.md"))
-    if os.path.isfile(page):
+    page = _local_page(code)
+    if page:
         from pathlib import Path
 
         return Path(page).as_uri()
     return None
+
+
+def doc_page(code: str) -> str | None:
+    """The text of a check's page, where the docs are installed beside the package (a clone, an editable install)."""
+    page = _local_page(code)
+    if page is None:
+        return None
+    with open(page, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def relative(path: str, root: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from preflight import __version__
 from preflight.findings import Finding
 from preflight.fingerprint import SCHEME, fingerprints
-from preflight.report.options import ReportOptions, doc_uri, relative
+from preflight.report.options import ReportOptions, doc_page, doc_uri, relative
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -65,7 +65,10 @@ def _rule(rule: Any, options: ReportOptions) -> dict[str, Any]:
     uri = doc_uri(rule.code, options)
     if uri:
         entry["helpUri"] = uri
-        entry["help"]["markdown"] = f"**{rule.code}: {rule.title}**\n\n{text}\n\n[Documentation]({uri})"
+    page = doc_page(rule.code)
+    if page or uri:
+        # Code scanning shows a rule's help as Markdown: the check's own page where it is installed beside us.
+        entry["help"]["markdown"] = page or f"**{rule.code}: {rule.title}**\n\n{text}\n\n[Documentation]({uri})"
     return entry
 
 

@@ -6,14 +6,32 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from samtranslator.model.exceptions import InvalidDocumentException, InvalidResourceException
-from samtranslator.parser.parser import Parser
-from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
-from samtranslator.translator.arn_generator import ArnGenerator
-from samtranslator.translator.translator import Translator
+# aws-sam-translator ships no type information (no py.typed)
+from samtranslator.model.exceptions import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    InvalidDocumentException,
+    InvalidResourceException,
+)
+from samtranslator.parser.parser import Parser  # type: ignore[import-not-found,import-untyped,unused-ignore]
+from samtranslator.plugins.application.serverless_app_plugin import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    ServerlessAppPlugin,
+)
+from samtranslator.translator import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    translator as _translator,
+)
+from samtranslator.translator.arn_generator import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    ArnGenerator,
+)
+from samtranslator.translator.translator import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    Translator,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from preflight.resolve.pins import Pins
+
+# The policy-template plugin validates SAM's bundled templates against a JSON schema each time it is made (35 ms
+# of every translation); it holds no state between translations, so one instance serves them all.
+_made = _translator.make_policy_template_for_function_plugin
+_translator.make_policy_template_for_function_plugin = cache(_made)
 
 DEFAULT_REGION = "us-east-1"
 # A region of each partition, for a partition pinned without a region (the translator derives the partition from
@@ -99,8 +117,8 @@ def translate(template: dict[str, Any], parameters: dict[str, Any], pins: Pins) 
     except Exception as exc:  # noqa: BLE001  (a third-party library: its crash becomes one finding, house rule 7)
         # The translator's own validation misses some shapes and fails on them with a Python error (KeyError,
         # TypeError...); CloudFormation reports an internal failure of the transform then.
-        raise TranslationError([(None, f"the SAM translator failed on this template: {type(exc).__name__}: "
-                                       f"{exc}")]) from None
+        message = f"the SAM translator failed on this template: {type(exc).__name__}: {exc}"
+        raise TranslationError([(None, message)]) from None
     return result
 
 

@@ -35,7 +35,11 @@ PREFIX = "Fn::ForEach::"
 _SECTIONS = ("Conditions", "Resources", "Outputs")
 _PLACEHOLDER = re.compile(r"[$&]\{[^}]*\}")
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")
-MAX_GENERATED = 10_000  # nodes a template may generate through loops before expansion stops (hostile input)
+# Bounds on what loops generate (hostile input): CloudFormation allows 500 resources, 200 outputs and 200
+# conditions in the expanded template (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html),
+# so past twice that much the template cannot deploy anyway.
+MAX_GENERATED = 50_000  # nodes
+MAX_KEYS = 1_000  # generated entries (resources, outputs, conditions, properties)
 
 
 class _Unknown(Exception):
@@ -55,6 +59,7 @@ class _Expander:
         self.problems: list[Problem] = []
         self.unexpanded: list[re.Pattern[str]] = []
         self.budget = MAX_GENERATED
+        self.keys = 0
 
     # ------------------------------------------------------------------ walking
 
@@ -106,6 +111,8 @@ class _Expander:
 
     def loop(self, out: MapNode, parent: MapNode, key: str, env: dict[str, str], where: str, section: str | None,
              depth: int) -> None:
+        if self.budget < 0:
+            return
         span = parent.key_span(key)
         args = parent[key]
         name = key[len(PREFIX):]
@@ -121,15 +128,20 @@ class _Expander:
         except _Unknown as exc:
             self._unknown(key, name, exc.reason, fragment, span, section)
             return
+        size = _size(fragment)
         for item in items:
+            if self.budget < 0:
+                return
             inner = {**env, identifier: item}
             label = f"{where}{key} ({identifier} = {item})"
             for out_key, child in fragment.items():
                 if isinstance(out_key, str) and out_key.startswith(PREFIX):
                     self.loop(out, fragment, out_key, inner, label + ", ", section, depth + 1)
                     continue
-                self.budget -= 1
-                if self.budget < 0:
+                self.budget -= size
+                self.keys += 1
+                if self.budget < 0 or self.keys > MAX_KEYS:
+                    self.budget = -1
                     return
                 new_key = _substitute(out_key, inner) if isinstance(out_key, str) else out_key
                 if new_key in out:
@@ -197,11 +209,33 @@ class _Expander:
         self.problems.append(Problem(
             "PF0032", f"{key}: the collection is {reason}, so {where} cannot be known before deployment and were "
             f"not checked{pin}", span, "info"))
-        for out_key in fragment:
-            if isinstance(out_key, str) and not out_key.startswith(PREFIX):
-                pattern = "".join(re.escape(part) if i % 2 == 0 else "[A-Za-z0-9]*"
-                                  for i, part in enumerate(_split_placeholders(out_key)))
-                self.unexpanded.append(re.compile(pattern))
+        self._patterns(fragment, 0)
+
+    def _patterns(self, fragment: MapNode, depth: int) -> None:
+        """The names a loop that was not expanded may generate (nested loops' too), as patterns."""
+        for out_key, child in fragment.items():
+            if not isinstance(out_key, str) or depth > 20:
+                continue
+            if out_key.startswith(PREFIX):
+                if isinstance(child, SeqNode) and len(child) == 3 and isinstance(child[2], MapNode):
+                    self._patterns(child[2], depth + 1)
+                continue
+            pattern = "".join(re.escape(part) if i % 2 == 0 else "[A-Za-z0-9]*"
+                              for i, part in enumerate(_split_placeholders(out_key)))
+            self.unexpanded.append(re.compile(pattern))
+
+
+def _size(node: Any, cap: int = MAX_GENERATED + 1) -> int:
+    """Nodes in a fragment (up to `cap`): what one copy of it costs."""
+    count, stack = 0, [node]
+    while stack and count < cap:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _split_placeholders(text: str) -> list[str]:
@@ -246,7 +280,9 @@ def expand(document: Document, root: MapNode, pins: Pins) -> Step:
                 _policies(resource, expander)
     if expander.budget < 0:
         expander.problems.append(Problem(
-            "PF0032", f"Fn::ForEach loops generate more than {MAX_GENERATED} entries: expansion stopped there",
+            "PF0032", f"Fn::ForEach loops generate more than {MAX_KEYS:,} entries or {MAX_GENERATED:,} nodes, far "
+            f"beyond CloudFormation's quotas (500 resources): expansion stopped there, and what the rest would "
+            f"generate was not checked",
             root.span, "warning"))
     return Step(out, expander.origins, expander.problems, expander.unexpanded)
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from preflight.source.document import Document
 
 FN = "Fn::Transform"
+INCLUDE = "AWS::Include"  # run by CloudFormation, but what it includes lives in S3: not checked here
 _SECTIONS = ("Resources", "Outputs", "Conditions", "Mappings", "Parameters")
 _TAG = re.compile(r"unknown YAML tag (!(\w+)::\S*)")
 # What runs a packaging tool's tags (the tag's prefix): https://github.com/aws-cloudformation/rain
@@ -45,7 +46,10 @@ def outside(document: Document, names: list[str]) -> Outside | None:
         spans.append(root.value_span("Transform"))
         parts.append(", ".join(f"the macro {m}" if not m.startswith("AWS::") else m for m in macros)
                      + " (Transform)")
-    found = _fn_transforms(root)
+    # AWS's own transforms (AWS::SecretsManager-2024-09-16, AWS::CodeDeployBlueGreen...) are run by CloudFormation
+    # itself: nothing for the author to run first, so only advice that their output was not checked.
+    hosted = bool(macros) and all(m.startswith("AWS::") and m != INCLUDE for m in macros)
+    found = _fn_transforms(root) if FN in document.text else []  # a walk only when the text has one
     if found:
         spans.append(found[0][1])
         names_used = sorted({name for name, _ in found})
@@ -62,6 +66,10 @@ def outside(document: Document, names: list[str]) -> Outside | None:
     if not parts:
         return None
     first = min(spans, key=lambda s: s.start)
+    if hosted and len(parts) == 1:
+        message = (f"CloudFormation runs {parts[0]} when it deploys this template; preflight cannot run it offline "
+                   f"and checked the template as written, so what the transform adds or changes was not checked")
+        return Outside(root, Problem("PF0031", message, first, "info"), kept)
     message = (f"this template must be processed before CloudFormation checks it, by {'; '.join(parts)}: preflight "
                f"cannot run that offline and checked the template as written, so what it adds or changes was not "
                f"checked. Run it first (for a macro: deploy, or check its output) and check the processed template")

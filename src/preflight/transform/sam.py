@@ -70,13 +70,17 @@ def expand(document: Document, root: MapNode, pins: Pins) -> Step:
                    f"but it cannot be imported ({exc}): install it (pip install aws-sam-translator); the template "
                    f"was checked as written")
         return Step(root, {}, [Problem("PF0030", message, transform_span, "warning")], [])
-    source = copy.deepcopy(root)  # the translator edits its input; deep copies keep the nodes and their spans
-    _local_paths(source)
     try:
+        source = copy.deepcopy(root)  # the translator edits its input; deep copies keep the nodes and their spans
+        _local_paths(source)
         output = translator.translate(source, _parameters(root, pins), pins)
+        return _adopted(root, output)
     except translator.TranslationError as exc:
         return Step(root, {}, [_failure(root, exc.causes, transform_span)], [])
-    return _adopted(root, output)
+    except RecursionError:
+        message = (f"the template nests too deeply for preflight to run Transform: {SAM} (Python's recursion "
+                   f"limit): it was checked as written")
+        return Step(root, {}, [Problem("PF0030", message, transform_span, "warning")], [])
 
 
 @cache
@@ -84,6 +88,10 @@ def _translator_module() -> Any:
     from preflight.transform import _samlib
 
     logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
+    # Spans are immutable tuples of ints: deep copies (ours and the translator's) may share them, which makes
+    # copying a template several times faster.
+    dispatch: dict[type, Any] = vars(copy)["_deepcopy_dispatch"]
+    dispatch[Span] = vars(copy)["_deepcopy_atomic"]
     return _samlib
 
 
@@ -106,7 +114,7 @@ def _parameters(root: MapNode, pins: Pins) -> dict[str, Any]:
 def _local_paths(root: MapNode) -> None:
     """What `sam package` does before CloudFormation: local paths become S3 locations."""
     resources = root.get("Resources")
-    sections: list[tuple[str, Any]] = []
+    sections: list[tuple[Any, Any]] = []
     if isinstance(resources, dict):
         sections += [(r.get("Type"), r.get("Properties")) for r in resources.values() if isinstance(r, dict)]
     globals_ = root.get("Globals")
@@ -119,6 +127,9 @@ def _local_paths(root: MapNode) -> None:
             value = props.get(name)
             if isinstance(value, str) and not value.startswith(("s3://", "https://", "http://")):
                 props[name] = _PLACEHOLDER.format(value.strip("./") or "code")
+            elif isinstance(value, dict) and not ({"Bucket", "ApplicationId"} & set(value)):
+                # An intrinsic (!Sub src/${Name}, a parameter): its value is known at packaging or deploy time
+                props[name] = _PLACEHOLDER.format(name.lower())
         if rtype == "AWS::Serverless::Function" and props.get("PackageType") == "Image" and "ImageUri" not in props:
             props["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/preflight-placeholder:latest"
 
@@ -154,6 +165,9 @@ def _event_span(node: Any, text: str) -> Span | None:
 def _adopted(root: MapNode, output: dict[str, Any]) -> Step:
     sources = _Sources(root)
     out_root = MapNode(root.span)
+    if "Transform" in root and "Transform" not in output:
+        # kept for the checks that ask which transforms the template declares (schema: SAM types are known)
+        output = {"Transform": root["Transform"], **output}
     for key, value in output.items():
         out_root[key] = value
         out_root.key_spans[key] = root.key_span(key) if key in root else root.span
@@ -184,7 +198,8 @@ class _Sources:
     def __init__(self, root: MapNode) -> None:
         resources = root.get("Resources")
         self.resources: MapNode = resources if isinstance(resources, MapNode) else MapNode(root.span)
-        self.globals: MapNode = root.get("Globals") if isinstance(root.get("Globals"), MapNode) else MapNode()
+        globals_ = root.get("Globals")
+        self.globals: MapNode = globals_ if isinstance(globals_, MapNode) else MapNode()
         self.transform_span = root.value_span("Transform")
         self.sam = {k: v for k, v in self.resources.items()
                     if isinstance(v, MapNode) and str(v.get("Type", "")).startswith("AWS::Serverless::")}
@@ -194,8 +209,8 @@ class _Sources:
     def origin(self, logical_id: str, resource: Any) -> Origin | None:
         rtype = resource.get("Type") if isinstance(resource, dict) else None
         given = self.resources.get(logical_id)
-        if isinstance(given, MapNode) and logical_id not in self.sam and given.get("Type") == rtype:
-            return None  # the author's own resource (SAM may have added to it: see parallel())
+        if isinstance(given, MapNode) and given.get("Type") == rtype:
+            return None  # the author's own resource (SAM may have added to it: see parallel()), or one it left
         if logical_id in self.sam:
             return Origin(logical_id, logical_id, self.resources.key_span(logical_id), SAM)
         for sam_id in self.by_length:
@@ -281,7 +296,7 @@ class _Sources:
 
 
 # Properties of the generated resource that come from differently named SAM properties (the first one present).
-_RENAMED = {
+_RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
     "AWS::Serverless::Function": {"Role": ("Role", "Policies"), "Code": ("CodeUri", "InlineCode", "ImageUri")},
     "AWS::Serverless::Api": {"Body": ("DefinitionBody",), "BodyS3Location": ("DefinitionUri",)},
     "AWS::Serverless::HttpApi": {"Body": ("DefinitionBody",), "BodyS3Location": ("DefinitionUri",)},
