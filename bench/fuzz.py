@@ -14,7 +14,9 @@ A failure is an exception that escapes the API other than preflight's own errors
 the loader alone), a crashed check (checks run strict, so a crash raises instead of becoming PF0000), or one
 input taking more than --timeout seconds (10). Memory is capped (--memory-mb, 2048) so that a blow-up becomes a
 MemoryError failure instead of taking the machine down. Distinct failures are keyed by target, exception type
-and the innermost preflight frame; the first input of each is saved under LOG_DIR/fuzz-failures/.
+and the innermost preflight frame; the first input of each (and the slowest inputs) are saved under INPUTS_DIR,
+outside the project by default (the corpus is data to read, never to copy into the project): the log names
+the file and the seed template it was mutated from, and --seed replays the whole run.
 
 The run is recorded in LOG_DIR/fuzz-<UTC time>.json (rewritten every 30 s, so a killed run still says what it
 tried) and appended to LOG_DIR/fuzz.md: inputs per target, seconds, slow inputs, distinct failures.
@@ -34,6 +36,7 @@ import random
 import re
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -480,7 +483,8 @@ def write(data: Any, rng: random.Random) -> str:
     return to_json(data) if rng.random() < 0.5 else to_yaml(data)
 
 
-def mutated_template(seeds: list[Seed], rng: random.Random, *, small: bool = False) -> tuple[str, str]:
+def mutated_template(seeds: list[Seed], rng: random.Random, *, small: bool = False) -> tuple[str, str, str]:
+    """(text, the path to check it under, the seed template it was mutated from)."""
     pool = [s for s in seeds if len(s.text) < 20_000] if small else seeds
     seed = rng.choice(pool or seeds)
     roll = rng.random()
@@ -491,7 +495,7 @@ def mutated_template(seeds: list[Seed], rng: random.Random, *, small: bool = Fal
         if roll > 0.85:
             text = mutate_text(text, rng)
     path = "fuzz.json" if text.lstrip().startswith("{") else "fuzz.yaml"
-    return text, path
+    return text, path, os.path.relpath(seed.path, os.path.dirname(ROOT))
 
 
 # --------------------------------------------------------------------------------------------- targets
@@ -658,17 +662,18 @@ def target_policy(case: PolicyCase) -> None:
 
 # --------------------------------------------------------------------------------------------- the run
 class Failure:
-    __slots__ = ("count", "first_input", "key", "location", "message", "seconds", "target", "type")
+    __slots__ = ("count", "first_input", "key", "location", "message", "seconds", "seed_file", "target", "type")
 
     def __init__(self, target: str, exc: BaseException, location: str, seconds: float) -> None:
         self.target, self.type, self.location = target, type(exc).__name__, location
         self.message = str(exc)[:300]
         self.key = f"{target} {self.type} {location}"
-        self.count, self.first_input, self.seconds = 0, "", seconds
+        self.count, self.first_input, self.seconds, self.seed_file = 0, "", seconds, ""
 
     def row(self) -> dict[str, Any]:
         return {"target": self.target, "type": self.type, "location": self.location, "message": self.message,
-                "count": self.count, "input": self.first_input, "seconds": round(self.seconds, 2)}
+                "count": self.count, "input": self.first_input, "mutated_from": self.seed_file,
+                "seconds": round(self.seconds, 2)}
 
 
 def _safe_repr(value: Any) -> str:
@@ -700,8 +705,10 @@ class Run:
         self.stats = {t: {"inputs": 0, "seconds": 0.0, "slow": 0} for t in TARGETS}
         self.failures: dict[str, Failure] = {}
         self.slow: dict[str, list[tuple[float, str]]] = {}
+        self.last_seed = ""
         self.started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        os.makedirs(os.path.join(args.log_dir, "fuzz-failures"), exist_ok=True)
+        os.makedirs(os.path.join(args.inputs_dir, "failures"), exist_ok=True)
+        os.makedirs(args.log_dir, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.log_path = os.path.join(args.log_dir, f"fuzz-{stamp}.json")
         paths = seed_files(args.corpus or None)
@@ -725,8 +732,9 @@ class Run:
         text, path, case = "", "policy.txt", None
         if target == "policy":
             case = PolicyCase(rng, self.policies)
+            self.last_seed = "generated (with the corpus's policies as seeds)"
         else:
-            text, path = mutated_template(self.seeds, rng, small=target == "loader")
+            text, path, self.last_seed = mutated_template(self.seeds, rng, small=target == "loader")
         signal.setitimer(signal.ITIMER_REAL, self.args.timeout)
         start = time.perf_counter()
         try:
@@ -756,15 +764,15 @@ class Run:
             return
         digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
         ext = os.path.splitext(path)[1] or ".txt"
-        name = os.path.join(self.args.log_dir, "fuzz-slow", f"{target}-{digest}{ext}")
+        name = os.path.join(self.args.inputs_dir, "slow", f"{target}-{digest}{ext}")
         os.makedirs(os.path.dirname(name), exist_ok=True)
         with open(name, "w", encoding="utf-8", errors="surrogatepass") as handle:
             handle.write(text[:200_000])
-        kept.append((seconds, os.path.relpath(name, ROOT)))
+        kept.append((seconds, name))
         kept.sort(reverse=True)
         for _, dropped in kept[5:]:
             try:
-                os.unlink(os.path.join(ROOT, dropped))
+                os.unlink(dropped)
             except OSError:
                 pass
         del kept[5:]
@@ -780,10 +788,11 @@ class Run:
         if not failure.first_input:
             digest = hashlib.sha1(failure.key.encode()).hexdigest()[:10]
             ext = os.path.splitext(path)[1] or ".txt"
-            name = os.path.join(self.args.log_dir, "fuzz-failures", f"{target}-{failure.type}-{digest}{ext}")
+            name = os.path.join(self.args.inputs_dir, "failures", f"{target}-{failure.type}-{digest}{ext}")
             with open(name, "w", encoding="utf-8", errors="surrogatepass") as handle:
                 handle.write(text[:200_000])
-            failure.first_input = os.path.relpath(name, ROOT)
+            failure.first_input = name
+            failure.seed_file = self.last_seed
             print(f"new failure: {failure.key}: {failure.message[:120]}", file=sys.stderr, flush=True)
 
     def loop(self) -> None:
@@ -887,7 +896,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds one input may take (default 10)")
     parser.add_argument("--memory-mb", type=int, default=2048, help="address-space cap (default 2048)")
     parser.add_argument("--slice", type=float, default=5.0, help="seconds per target before switching")
-    parser.add_argument("--log-dir", default=os.path.join(HERE, "results"))
+    parser.add_argument("--log-dir", default=os.path.join(HERE, "results"), help="the run's JSON log and fuzz.md")
+    parser.add_argument("--inputs-dir", default=os.path.join(tempfile.gettempdir(), "preflight-fuzz"),
+                        help="where failing and slow inputs are saved (default: outside the project)")
     parser.add_argument("--replay", metavar="FILE", help="run one saved input through --target and raise")
     args = parser.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
@@ -915,7 +926,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def iter_inputs(seeds: list[Seed], rng: random.Random, n: int, small: bool = True) -> Iterator[tuple[str, str]]:
+def iter_inputs(seeds: list[Seed], rng: random.Random, n: int, small: bool = True) -> Iterator[tuple[str, str, str]]:
     for _ in range(n):
         yield mutated_template(seeds, rng, small=small)
 

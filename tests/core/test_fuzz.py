@@ -46,14 +46,14 @@ def test_the_seeds_are_there() -> None:
 @_settings(300)
 @given(st.randoms(use_true_random=False))
 def test_loader_raises_nothing_but_load_error(rng: Any) -> None:
-    text, path = fuzz.mutated_template(SEEDS, rng, small=True)
+    text, path, _ = fuzz.mutated_template(SEEDS, rng, small=True)
     fuzz.target_loader(text, path)
 
 
 @_settings(60)
 @given(st.randoms(use_true_random=False))
 def test_resolver_raises_nothing(rng: Any) -> None:
-    text, path = fuzz.mutated_template(SEEDS, rng)
+    text, path, _ = fuzz.mutated_template(SEEDS, rng)
     fuzz.target_resolver(text, path)
 
 
@@ -67,7 +67,7 @@ def test_policy_evaluator_raises_nothing(rng: Any) -> None:
 @given(st.randoms(use_true_random=False))
 def test_checks_never_crash(rng: Any) -> None:
     """Strict: a crashing check raises here (it would be a PF0000 finding in production)."""
-    text, path = fuzz.mutated_template(SEEDS, rng)
+    text, path, _ = fuzz.mutated_template(SEEDS, rng)
     fuzz.target_checks(text, path)
 
 

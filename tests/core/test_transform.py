@@ -449,3 +449,41 @@ def test_a_json_sam_template_points_at_its_json_lines():
                 "Schedule": "rate(1 day)", "Name": "n" * 70}}}}}}}
     [finding] = [f for f in run(json.dumps(body, indent=1), "t.json") if f.code == "PF3001"]
     assert finding.resource == "FnNightly" and finding.span.line == 15
+
+
+def test_a_top_level_include_is_a_warning():
+    template = "Transform:\n  Name: AWS::Include\n  Parameters: {Location: s3://b/k.yaml}\nResources:\n" \
+               "  Topic:\n    Type: AWS::SNS::Topic\n"
+    assert [(f.code, f.severity, f.span.line) for f in run(template)] == [("PF0031", "warning", 2)]
+
+
+def test_parameters_sam_must_resolve_get_stand_in_values_and_one_info():
+    template = SAM_HEAD + textwrap.dedent("""\
+        Parameters:
+          AliasName: {Type: String}
+          Unused: {Type: String}
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: a.b
+              InlineCode: x
+              AutoPublishAlias: !Ref AliasName
+        Outputs:
+          Alias:
+            Value: !Ref Fn.Alias
+        """)
+    findings = run(template)
+    assert [(f.code, f.severity) for f in findings] == [("PF0030", "info")]
+    assert "parameter(s) AliasName (no default" in findings[0].message
+    assert run(template, pins=Pins(parameters={"AliasName": "live"})) == []
+
+
+def test_explain_policy_reads_the_expanded_template():
+    from preflight.explain_cmd import explain_policy
+
+    path = os.path.join(ROOT, "examples", "sam", "fixed.yaml")
+    text, allowed = explain_policy(path, "ThumbnailFunctionUploadPermission", "s3.amazonaws.com",
+                                   "lambda:InvokeFunction", None, ["aws:SourceAccount=${AWS::AccountId}"], Pins())
+    assert allowed and "line 32:13  function policy ThumbnailFunctionUploadPermission" in text  # the S3 event

@@ -12,7 +12,7 @@ from preflight.cli import main
 from preflight.diagnose.core import diagnose
 from preflight.diagnose.events import parse_events
 from preflight.errors import InputError
-from tests.diagnose.streams import render, scenario
+from tests.diagnose.streams import FORMATS, render, scenario
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "examples", "diagnose")
@@ -63,20 +63,7 @@ def test_json_contract_keys_are_exact() -> None:
     assert set(out["rollback_blockers"][0]) >= {"resource", "status", "reason", "explanation"}
 
 
-@pytest.mark.parametrize(
-    "fmt",
-    [
-        "json",
-        "cli-text",
-        "cli-table",
-        "console-tabs",
-        "console-wrapped",
-        "markdown",
-        "cdk",
-        "sam",
-        "serverless",
-    ],
-)
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])
 def test_every_format_and_order(fmt: str, newest_first: bool) -> None:
     out = _run(render(fmt, scenario("AppLogs", "AWS::Logs::LogGroup", KMS_REASON, OTHERS), newest_first))
@@ -429,3 +416,22 @@ def test_the_stack_arn_of_the_events_pins_region_account_and_name(tmp_path, caps
     )
     out = json.loads(capsys.readouterr().out)
     assert "region" not in out["pinned_from_events"], "an explicit --region wins"
+
+
+def test_a_resource_sam_generated_is_located_at_its_sam_source(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The events name what CloudFormation created: for a SAM template, resources the transform generated."""
+    template = os.path.join(ROOT, "examples", "sam", "failing.yaml")
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps({"StackEvents": [
+        {"StackName": "thumbs", "LogicalResourceId": "ListFunctionNightly", "ResourceType": "AWS::Events::Rule",
+         "ResourceStatus": "CREATE_FAILED", "Timestamp": "2026-12-01T10:00:02Z",
+         "ResourceStatusReason": "1 validation error detected: Value 'refresh-the-thumbnail-listing-cache-every-"
+                                 "night-for-the-public-gallery' at 'name' failed to satisfy constraint: Member must "
+                                 "have length less than or equal to 64"},
+        {"StackName": "thumbs", "LogicalResourceId": "thumbs", "ResourceType": "AWS::CloudFormation::Stack",
+         "ResourceStatus": "CREATE_IN_PROGRESS", "Timestamp": "2026-12-01T10:00:00Z",
+         "ResourceStatusReason": "User Initiated"}]}))
+    assert main(["diagnose", "--format", "json", str(events), "--template", template]) == 0
+    root = json.loads(capsys.readouterr().out)["root"]
+    assert root["resource"] == "ListFunctionNightly" and root["type"] == "AWS::Events::Rule"
+    assert root["location"] is not None and root["location"]["line"] == 43  # the Nightly event of ListFunction

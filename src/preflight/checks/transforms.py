@@ -9,8 +9,8 @@ from preflight.checks.base import Check, Context, Rule
 from preflight.findings import Finding
 
 RULES = (
-    Rule("PF0030", "sam-translation-failed", "The SAM transform fails on this template", "template-structure",
-         "error"),
+    Rule("PF0030", "sam-translation-failed", "The SAM transform fails on this template, or needs parameter values",
+         "template-structure", "error"),
     Rule("PF0031", "transform-not-expanded", "A macro, AWS::Include or a packaging tool has to run first",
          "template-structure", "warning"),
     Rule("PF0032", "foreach-not-expanded", "A Fn::ForEach loop is malformed or its collection is known only at "

@@ -53,7 +53,7 @@ def read_templates(template: str | None, cdk_out: str | None, pins: Any) -> list
     templates = []
     for path in paths:
         text = read_template(path)
-        templates.append(load_template(path, text, check_text(text, path, pins=pins)))
+        templates.append(load_template(path, text, check_text(text, path, pins=pins), pins))
     return templates
 
 

@@ -307,11 +307,13 @@ def _predicting(
     return None
 
 
-def load_template(path: str, text: str, findings: Sequence[Finding]) -> Template:
+def load_template(path: str, text: str, findings: Sequence[Finding], pins: Any = None) -> Template:
     """The resources of a template (for locating the root) next to its findings; a template that does not load
-    keeps its findings (PF0001) and has no resources."""
+    keeps its findings (PF0001) and has no resources. Transforms are expanded as `check` expands them, so that
+    events naming resources SAM generated (`MyFunctionRole`, `ServerlessRestApiProdStage`) are found."""
     from preflight.model.template import build_template
     from preflight.source.document import LoadError, load_text
+    from preflight.transform import expand
 
     resources: dict[str, TemplateResource] = {}
     try:
@@ -319,7 +321,7 @@ def load_template(path: str, text: str, findings: Sequence[Finding]) -> Template
     except LoadError:
         return Template(path, resources, tuple(findings))
     if isinstance(document.root, dict):
-        template = build_template(document)
+        template = build_template(expand(document, pins).document)
         for logical, resource in template.resources.items():
             span, props = resource.key_span, resource.properties
             names = (

@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from preflight.resolve.pins import Pins
     from preflight.source.document import Document
 
-DEFAULT_REGION = "us-east-1"
 _PLACEHOLDER = "s3://preflight-placeholder/{}"
 # Properties that name a local file or folder, which `sam package` uploads to S3 and replaces by its location
 # (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-cli-command-reference-sam-package.html).
@@ -59,6 +58,7 @@ _IMPLICIT = (("ServerlessRestApi", "Api", "RestApiId"), ("ServerlessHttpApi", "H
 _CODEDEPLOY = ("ServerlessDeploymentApplication", "CodeDeployServiceRole")
 _POLICY_INDEX = re.compile(r"Policy(\d+)$")
 _EVENT_ID = re.compile(r"Event with id \[([^\]]+)\]")
+_SUB_NAME = re.compile(r"\$\{([^}!.]+)\}")
 
 
 def expand(document: Document, root: MapNode, pins: Pins) -> Step:
@@ -70,11 +70,24 @@ def expand(document: Document, root: MapNode, pins: Pins) -> Step:
                    f"but it cannot be imported ({exc}): install it (pip install aws-sam-translator); the template "
                    f"was checked as written")
         return Step(root, {}, [Problem("PF0030", message, transform_span, "warning")], [])
+    values = _parameters(root, pins)
     try:
-        source = copy.deepcopy(root)  # the translator edits its input; deep copies keep the nodes and their spans
-        _local_paths(source)
-        output = translator.translate(source, _parameters(root, pins), pins)
-        return _adopted(root, output)
+        try:
+            return _adopted(root, _translate(translator, root, values, pins))
+        except translator.TranslationError:
+            unknown = _unknown_parameters(root, values)
+            if not unknown:
+                raise
+        # SAM resolves some properties (AutoPublishAlias, a SemanticVersion, a DefinitionUri...) from parameter
+        # values, which CloudFormation knows at deploy time and preflight does not: translate again with the
+        # parameters' names as stand-in values, and say so.
+        step = _adopted(root, _translate(translator, root, {**values, **unknown}, pins))
+        names = ", ".join(sorted(unknown))
+        message = (f"Transform {SAM} needs the value of parameter(s) {names} (no default, not pinned): the template "
+                   f"was expanded with the parameter names as stand-in values, so generated names that embed them "
+                   f"are not final; pin them to check the real expansion: --parameters {min(unknown)}=...")
+        step.problems.append(Problem("PF0030", message, transform_span, "info"))
+        return step
     except translator.TranslationError as exc:
         return Step(root, {}, [_failure(root, exc.causes, transform_span)], [])
     except RecursionError:
@@ -93,6 +106,48 @@ def _translator_module() -> Any:
     dispatch: dict[type, Any] = vars(copy)["_deepcopy_dispatch"]
     dispatch[Span] = vars(copy)["_deepcopy_atomic"]
     return _samlib
+
+
+def _translate(translator: Any, root: MapNode, values: dict[str, Any], pins: Pins) -> dict[str, Any]:
+    source = copy.deepcopy(root)  # the translator edits its input; deep copies keep the nodes and their spans
+    _local_paths(source)
+    result: dict[str, Any] = translator.translate(source, values, pins)
+    return result
+
+
+def _unknown_parameters(root: MapNode, values: dict[str, Any]) -> dict[str, Any]:
+    """Parameters without a value here, each with its name as a stand-in (a list parameter: a list of it)."""
+    params = root.get("Parameters")
+    used = _referenced(root)
+    unknown: dict[str, Any] = {}
+    for name, spec in params.items() if isinstance(params, MapNode) else ():
+        if name not in values and name in used and isinstance(spec, dict):
+            kind = str(spec.get("Type", "String"))
+            unknown[name] = [name] if kind.startswith("List<") or kind == "CommaDelimitedList" else str(name)
+    return unknown
+
+
+def _referenced(root: MapNode) -> set[str]:
+    """Names the SAM resources and Globals refer to (Ref, and ${Name} in Fn::Sub)."""
+    resources = root.get("Resources")
+    stack: list[Any] = [root.get("Globals")]
+    if isinstance(resources, MapNode):
+        stack += [r for r in resources.values()
+                  if isinstance(r, MapNode) and str(r.get("Type", "")).startswith("AWS::Serverless::")]
+    names: set[str] = set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref, sub = node.get("Ref"), node.get("Fn::Sub")
+            if isinstance(ref, str):
+                names.add(ref)
+            text = sub[0] if isinstance(sub, list) and sub else sub
+            if isinstance(text, str):
+                names.update(_SUB_NAME.findall(text))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
 
 
 def _parameters(root: MapNode, pins: Pins) -> dict[str, Any]:
@@ -184,7 +239,7 @@ def _adopted(root: MapNode, output: dict[str, Any]) -> Step:
                 origins[logical_id] = origin._replace(kind=kind) if isinstance(kind, str) else origin
             adopted[logical_id] = adopt(resource, span, sources.parallel(logical_id, resource, origin))
             adopted.key_spans[logical_id] = span
-            adopted.value_spans[logical_id] = span
+            adopted.value_spans[logical_id] = span if origin is not None else sources.resources.value_span(logical_id)
     out_root["Resources"] = adopted
     for key in out_root:
         if key != "Resources":
