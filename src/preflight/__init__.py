@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
-    from preflight.api import check_file, check_text
+    from preflight.api import check_file, check_text, fix_text
 
-__all__ = ["__version__", "check_file", "check_text"]
+__all__ = ["__version__", "check_file", "check_text", "fix_text"]
 
 
 def __getattr__(name: str) -> Any:

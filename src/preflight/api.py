@@ -1,4 +1,4 @@
-"""The public Python API: check_file / check_text (re-exported by `preflight`).
+"""The public Python API: check_file / check_text / fix_text (re-exported by `preflight`).
 
 Only `preflight.errors` exceptions cross this API; bad templates become findings, never tracebacks.
 """
@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight.checks.base import Context, Options
 from preflight.errors import InputError
 from preflight.findings import Finding
 from preflight.resolve.pins import Pins
 from preflight.source.span import NO_SPAN, Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    from preflight.fix.engine import FixResult
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -36,11 +39,8 @@ def check_text(text: str, path: str = "<string>", *, pins: Pins | None = None,
 def _check_text(text: str, path: str, pins: Pins | None, options: Options | None) -> list[Finding]:
     from preflight.checks import suppressions
     from preflight.checks.registry import checks, rules
-    from preflight.model.graph import Graph
-    from preflight.model.template import build_template
-    from preflight.resolve.resolver import Resolver
     from preflight.source.document import LoadError, load_text
-    from preflight.transform import annotate, expand
+    from preflight.transform import annotate
 
     options = options or Options()
     catalog = rules()
@@ -55,15 +55,8 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
         span = getattr(document.root, "span", NO_SPAN)
         return _select([_engine_finding(catalog, path, "PF0002", span, "Template format error: the template must "
                                         "be a mapping with a Resources section")], options)
-    expansion = expand(document, pins)  # SAM, language extensions: the transform stage (transform/)
-    document = expansion.document
-    template = build_template(document)
-    template.expansion = expansion
-    # what the stage expanded is gone: checks that hold back because "a transform may add resources" need not
-    template.transforms = tuple(t for t in template.transforms if t not in expansion.expanded)
-    resolver = Resolver(template, pins)
-    graph = Graph(template)
-    ctx = Context(path, document, template, resolver, graph, catalog, options)
+    ctx = _context(document, path, pins, catalog, options)
+    expansion = ctx.template.expansion
     try:
         findings = annotate(_run(ctx, checks(), options), expansion)
         findings = suppressions.apply(ctx, findings)
@@ -72,6 +65,49 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
     findings.extend(_truncation(ctx))
     findings.extend(_cuts(ctx))
     return _select(sorted(findings, key=Finding.sort_key), options)
+
+
+def _context(document: Any, path: str, pins: Pins | None, catalog: dict[str, Any], options: Options) -> Context:
+    """The model a check run reads: the transform stage, the template, its resolver and graph."""
+    from preflight.model.graph import Graph
+    from preflight.model.template import build_template
+    from preflight.resolve.resolver import Resolver
+    from preflight.transform import expand
+
+    expansion = expand(document, pins)  # SAM, language extensions: the transform stage (transform/)
+    document = expansion.document
+    template = build_template(document)
+    template.expansion = expansion
+    # what the stage expanded is gone: checks that hold back because "a transform may add resources" need not
+    template.transforms = tuple(t for t in template.transforms if t not in expansion.expanded)
+    return Context(path, document, template, Resolver(template, pins), Graph(template), catalog, options)
+
+
+def build_context(text: str, path: str, pins: Pins | None = None) -> Context | None:
+    """The model of a template without running the checks (None when it does not load as a template): for code
+    that asks questions of a template, such as the fix verifier's policy comparisons. Call ``release()`` after."""
+    from preflight.checks.registry import rules
+    from preflight.source.document import LoadError, load_text
+
+    if _oversized(rules(), path, text) is not None:
+        return None
+    try:
+        document = load_text(text, path)
+    except LoadError:
+        return None
+    if not isinstance(document.root, dict):
+        return None
+    return _context(document, path, pins, rules(), Options())
+
+
+def fix_text(text: str, path: str = "<string>", *, pins: Pins | None = None, unsafe: bool = False,
+             options: Options | None = None) -> FixResult:
+    """Fix one template given as text: the safe fixes (and the unsafe ones with `unsafe=True`) applied as text
+    edits, each kept only when re-checked and verified (preflight.fix.engine). Returns the new text, the applied
+    fixes, the refused ones with the reason, and the findings left."""
+    from preflight.fix.engine import fix_text as fix
+
+    return fix(text, path, pins=pins, unsafe=unsafe, options=options)
 
 
 def check_file(path: str, *, pins: Pins | None = None, options: Options | None = None) -> list[Finding]:

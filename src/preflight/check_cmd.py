@@ -105,7 +105,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     report = render(args.format, findings, len(texts), _source_lines(texts), _color(args),
                     ReportOptions(root=".", doc_base_url=args.doc_base_url, fail_on=args.fail_on),
-                    [p for p in found.files if p in texts])
+                    [p for p in found.files if p in texts], _positions(texts))
     if args.output:
         write_atomic(args.output, report)
     else:
@@ -168,6 +168,21 @@ def _source_lines(texts: dict[str, str]) -> Any:
         return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
 
     return source
+
+
+def _positions(texts: dict[str, str]) -> Any:
+    """(file, offset) -> (line, column), each file's line index built once, on first use (fix edits only)."""
+    from preflight.source.span import LineIndex
+
+    indexes: dict[str, LineIndex] = {}
+
+    def position(path: str, offset: int) -> tuple[int, int]:
+        index = indexes.get(path)
+        if index is None:
+            index = indexes[path] = LineIndex(texts.get(path, ""))
+        return index.position(offset)
+
+    return position
 
 
 def _color(args: argparse.Namespace) -> bool:

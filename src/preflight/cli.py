@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a request context key, e.g. aws:SourceAccount=${AWS::AccountId}; repeatable")
     _add_pins(explain)
 
+    _add_fix(sub)
     rules = sub.add_parser("rules", help="list every check: code, severity, category, title")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -93,6 +94,29 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
     _add_pins(diagnose)
     return parser
+
+
+def _add_fix(sub: Any) -> None:
+    """`preflight fix` (its body is preflight.fix.command, imported only when it runs)."""
+    fix = sub.add_parser("fix", help="apply the findings' safe fixes as verified text edits (a diff by default)")
+    fix.add_argument("paths", nargs="*", metavar="PATH", help="template files, folders or cdk.out assemblies")
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff; touch no file (the default)")
+    mode.add_argument("--write", action="store_true", help="write the fixed files (atomically; never a cdk.out one)")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply the fixes marked unsafe")
+    fix.add_argument("--select", action="append", default=[], metavar="CODE",
+                     help="only fix (and report) these codes (prefixes allowed); repeatable")
+    fix.add_argument("--ignore", action="append", default=[], metavar="CODE",
+                     help="do not fix (nor report) these codes (prefixes allowed); repeatable")
+    fix.add_argument("--report", metavar="FILE.md", help="write the change report (Markdown) to FILE.md")
+    fix.add_argument("--format", choices=("text", "json"), default="text")
+    fix.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
+                     help="lowest severity that, left after the fixes, makes the exit code 1 (default: error)")
+    fix.add_argument("--config", metavar="FILE", help="a .preflight.toml or pyproject.toml to read")
+    fix.add_argument("--no-config", action="store_true", help="read no configuration file")
+    fix.add_argument("-v", "--verbose", action="store_true", help="say which files were skipped")
+    fix.set_defaults(jobs=1, doc_base_url=None, baseline=None)
+    _add_pins(fix)
 
 
 def _positive(text: str) -> int:
@@ -129,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args)
         if args.command == "diagnose":
             return _diagnose(args)
+        if args.command == "fix":
+            from preflight.fix.command import run_fix
+
+            return run_fix(args)
         parser.print_help()
         return EXIT_USAGE
     except UsageError as exc:

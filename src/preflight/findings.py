@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from preflight.source.span import Span
@@ -19,9 +20,34 @@ class Edit(NamedTuple):
 
 
 class Fix(NamedTuple):
+    """A fix: ``edits`` on the original text (none for a display-only fix).
+
+    ``reason``: why a fix that could have been edited stays display-only (a policy built by one Fn::Sub string, a
+    Statement list inside Fn::If, a node a transform generated...). ``cdk``: the change as Python ``aws_cdk``
+    code for a finding with a construct path (a cdk.out template is generated: never edited)."""
+
     title: str
     safety: str  # "safe" | "unsafe" | "display"
     edits: tuple[Edit, ...] = ()
+    reason: str | None = None
+    cdk: str | None = None
+
+
+Position = Callable[[int], tuple[int, int]]  # an offset of a text -> its 1-based (line, column)
+
+
+def fix_json(fix: Fix, position: Position | None = None) -> dict[str, Any]:
+    """{"title", "safety"} and, when offsets can be placed, "edits": [{"start": {"line", "column"}, "end", "text"}]."""
+    data: dict[str, Any] = {"title": fix.title, "safety": fix.safety}
+    if position is not None and fix.edits:
+        data["edits"] = [{"start": _place(position, e.start), "end": _place(position, e.end), "text": e.text}
+                         for e in fix.edits]
+    return data
+
+
+def _place(position: Position, offset: int) -> dict[str, int]:
+    line, column = position(offset)
+    return {"line": line, "column": column}
 
 
 class Finding(NamedTuple):
@@ -41,8 +67,9 @@ class Finding(NamedTuple):
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.span.line, self.span.column, self.code, self.message)
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON report contract of DESIGN.md; extra keys only ever appended, never renamed."""
+    def to_json(self, position: Position | None = None) -> dict[str, Any]:
+        """The JSON report contract of DESIGN.md; extra keys only ever appended, never renamed. `position` turns
+        an offset of this finding's text into (line, column): with it, a fix's edits are listed too."""
         data: dict[str, Any] = {
             "file": self.file,
             "line": self.span.line,
@@ -55,7 +82,7 @@ class Finding(NamedTuple):
             "message": self.message,
             "resource": self.resource,
             "related": list(self.related),
-            "fix": {"title": self.fix.title, "safety": self.fix.safety} if self.fix else None,
+            "fix": fix_json(self.fix, position) if self.fix else None,
             "doc_url": self.doc_url,
         }
         if self.construct_path:

@@ -43,14 +43,14 @@ def test_the_seeds_are_there() -> None:
     assert len(SEEDS) >= 20 and len(POLICIES) >= 10
 
 
-@_settings(300)
+@_settings(400)
 @given(st.randoms(use_true_random=False))
 def test_loader_raises_nothing_but_load_error(rng: Any) -> None:
     text, path, _ = fuzz.mutated_template(SEEDS, rng, small=True)
     fuzz.target_loader(text, path)
 
 
-@_settings(60)
+@_settings(150)
 @given(st.randoms(use_true_random=False))
 def test_resolver_raises_nothing(rng: Any) -> None:
     text, path, _ = fuzz.mutated_template(SEEDS, rng)
@@ -63,7 +63,7 @@ def test_policy_evaluator_raises_nothing(rng: Any) -> None:
     fuzz.target_policy(fuzz.PolicyCase(rng, POLICIES))
 
 
-@_settings(60)
+@_settings(150)
 @given(st.randoms(use_true_random=False))
 def test_checks_never_crash(rng: Any) -> None:
     """Strict: a crashing check raises here (it would be a PF0000 finding in production)."""

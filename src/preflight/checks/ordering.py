@@ -29,6 +29,7 @@ from preflight.data.ordering_data import (
     role_policy_types,
 )
 from preflight.findings import Finding
+from preflight.fix.dependson import depends_on_fix
 from preflight.model.template import Resource
 
 RULES = (
@@ -38,6 +39,7 @@ RULES = (
         "CloudTrail trail not ordered after its bucket or topic policy",
         "missing-dependson",
         "warning",
+        "safe",
     ),
     Rule(
         "PF2002",
@@ -45,6 +47,7 @@ RULES = (
         "S3 bucket notifications not ordered after the destination's permission or policy",
         "missing-dependson",
         "warning",
+        "safe",
     ),
     Rule(
         "PF2003",
@@ -52,6 +55,7 @@ RULES = (
         "API Gateway deployment not ordered after its methods",
         "missing-dependson",
         "error",
+        "safe",
     ),
     Rule(
         "PF2004",
@@ -59,6 +63,7 @@ RULES = (
         "ECS service not ordered after the listener that uses its target group",
         "missing-dependson",
         "warning",
+        "safe",
     ),
     Rule(
         "PF2005",
@@ -66,6 +71,7 @@ RULES = (
         "Resource that needs an attached gateway not ordered after the VPCGatewayAttachment",
         "missing-dependson",
         "warning",
+        "safe",
     ),
     Rule(
         "PF2006",
@@ -73,6 +79,7 @@ RULES = (
         "API Gateway stage logging not ordered after the AWS::ApiGateway::Account",
         "missing-dependson",
         "warning",
+        "safe",
     ),
     Rule(
         "PF2007",
@@ -87,6 +94,7 @@ RULES = (
         "Resource that checks its role at create time not ordered after the role's separate policy",
         "missing-dependson",
         "warning",
+        "safe",
     ),
     Rule(
         "PF2010",
@@ -324,6 +332,7 @@ def _check_rule(ctx: Context, rule: OrderRule, later: Resource) -> Iterator[Find
             resource=later.logical_id,
             related=[f.logical_id for f in missing],
             severity="warning",
+            fix=depends_on_fix(ctx, later, [f.logical_id for f in missing]),
         )
 
 
@@ -340,6 +349,8 @@ def _order_finding(
         message = _reversed_message(ctx, rule, later, reversed_[0])
     else:
         message = _unordered_message(rule, later, firsts)
+    wanted = firsts if rule.needs == "each" or rule.partial else firsts[:1]
+    fix = depends_on_fix(ctx, later, [f.logical_id for f in wanted])
     if live and severity == "error":
         severity = "warning"  # fails only in the scenarios where these resources exist
     yield ctx.finding(
@@ -350,6 +361,7 @@ def _order_finding(
         related=[f.logical_id for f in firsts],
         severity=severity,
         notes=[f"AWS documentation: {rule.doc}", *live],
+        fix=fix,
     )
 
 
@@ -494,6 +506,7 @@ def _consumer_finding(
         resource=name,
         related=[other, role],
         severity="error" if reversed_ and not live else None,
+        fix=depends_on_fix(ctx, resource, [other]),
         notes=[f"AWS documentation: {consumer.doc}", *live],
     )
 

@@ -21,6 +21,7 @@ from preflight.data.policies import (
     is_managed_policy_arn,
     managed_policy_arns,
     suggest_managed_policy,
+    suggestion_is_unique,
 )
 from preflight.data.regions import elb_account_id, elb_log_delivery_principal, partition_of, regions
 from preflight.data.resources import (
@@ -65,4 +66,5 @@ __all__ = [
     "singleton_types",
     "snapshot_info",
     "suggest_managed_policy",
+    "suggestion_is_unique",
 ]

@@ -92,3 +92,21 @@ def suggest_managed_policy(arn: str) -> str | None:
         return _with_partition(replacement, partition)
     best = _closest(path_name)
     return None if best is None else _with_partition(_by_path_name()[best], partition)
+
+
+def suggestion_is_unique(arn: str) -> bool:
+    """Whether ``suggest_managed_policy(arn)`` is the one policy the ARN can have meant: a documented replacement
+    of a retired policy, or the only existing policy whose name equals it but for case, punctuation (or a vendor
+    prefix) and path. A prefix or spelling guess is not: a fix may show it, never apply it."""
+    parsed = _path_name(arn)
+    if parsed is None or parsed[1] in _by_path_name():
+        return False
+    if _with_partition(arn, "aws") in deprecated_managed_policies():
+        return True
+    leaf = parsed[1].rsplit("/", 1)[-1]
+    names = _by_path_name()
+    for key in (_norm, _bare):
+        hits = [n for n in names if key(n.rsplit("/", 1)[-1]) == key(leaf)]
+        if hits:
+            return len(hits) == 1
+    return False

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from preflight.findings import Finding
 
 SourceLines = Callable[[str, int], str]
+Positions = Callable[[str, int], tuple[int, int]]
 
 if TYPE_CHECKING:  # pragma: no cover
     from preflight.report.options import ReportOptions
@@ -16,12 +17,13 @@ FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 
 
 def render(fmt: str, findings: Sequence[Finding], files_checked: int, source: SourceLines, color: bool = False,
-           options: ReportOptions | None = None, files: Sequence[str] = ()) -> str:
-    """`files`: every file checked (JUnit and Markdown list the clean ones too); `options`: paths and doc links."""
+           options: ReportOptions | None = None, files: Sequence[str] = (), positions: Positions | None = None) -> str:
+    """`files`: every file checked (JUnit and Markdown list the clean ones too); `options`: paths and doc links;
+    `positions`: (file, offset) -> (line, column), to list fixes' edits in JSON."""
     if fmt == "json":
         from preflight.report.json_report import render_json
 
-        return render_json(findings, files_checked)
+        return render_json(findings, files_checked, positions)
     if fmt != "text":
         from preflight.report.options import ReportOptions
 

@@ -32,7 +32,9 @@ def render_text(findings: Sequence[Finding], files_checked: int, source: SourceL
     out: list[str] = []
     for f in findings:
         severity = f"{_COLORS[f.severity]}{f.severity}{_RESET}" if color else f.severity
-        out.append(f"{f.file}:{f.span.line}:{f.span.column} {severity} {f.code} {f.message}")
+        # [*]: `preflight fix` applies this one by default (a safe fix with edits), as ruff marks its fixable ones
+        fixable = "[*] " if f.fix and f.fix.safety == "safe" and f.fix.edits else ""
+        out.append(f"{f.file}:{f.span.line}:{f.span.column} {severity} {f.code} {fixable}{f.message}")
         line = source(f.file, f.span.line)
         if line:
             width = f.span.end_column - f.span.column if f.span.end_line == f.span.line else 1

@@ -739,8 +739,8 @@ def report(
     policy_owner: str | None = None,
 ) -> Any:
     """The finding for a failed verdict: the error CloudFormation prints (or the runtime symptom), the request
-    that fails and the statement that decides; the documented minimal statement as a display-only fix."""
-    from preflight.findings import Fix
+    that fails and the statement that decides; the fix appends the documented minimal statement to the policy
+    (fix/policy.py), display-only when that cannot be done safely as a text edit."""
 
     run = verdict.culprit
     assert run is not None
@@ -755,7 +755,10 @@ def report(
     where = run.policy.label if run.policy.policy is not None else f"a policy on {target.logical_id}"
     fix = None
     if integration.statement:
-        fix = Fix(f"add to {where}: {render_statement(integration.statement, values)}", "display")
+        from preflight.fix.policy import policy_fix
+
+        title = f"add to {where}: {render_statement(integration.statement, values)}"
+        fix = policy_fix(ctx, title, integration, verdict, source, target, bindings, values)
     notes = list(other_notes(verdict))
     notes.append(f"documented in {integration.doc}")
     names = [target.logical_id, owner, *related]

@@ -53,7 +53,7 @@ class Duplicate(NamedTuple):
 
 
 class Document:
-    __slots__ = ("duplicates", "format", "lines", "path", "problems", "root", "text")
+    __slots__ = ("_style", "duplicates", "format", "lines", "path", "problems", "root", "text")
 
     def __init__(
         self,
@@ -73,6 +73,17 @@ class Document:
         self.duplicates: list[Duplicate] = [] if duplicates is None else duplicates
         # Non-fatal problems found while loading: (code, message, span, severity or None for the catalog's).
         self.problems: list[tuple[str, str, Span, str | None]] = [] if problems is None else problems
+        self._style: Any = None
+
+    @property
+    def style(self) -> Any:
+        """The file's indentation, line ends and intrinsic forms (source/style.py), detected on first use: only a
+        run that builds a fix edit pays for it."""
+        if self._style is None:
+            from preflight.source.style import detect_style
+
+            self._style = detect_style(self.text, self.format, self.root)
+        return self._style
 
     def line_text(self, line: int) -> str:
         starts = self.lines.starts

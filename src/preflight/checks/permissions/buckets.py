@@ -40,7 +40,7 @@ RULES: tuple[Rule, ...] = (
         "The bucket policy does not let CloudTrail deliver the trail's logs",
         "bucket-policy-service",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6202",
@@ -48,7 +48,7 @@ RULES: tuple[Rule, ...] = (
         "The bucket policy does not let Elastic Load Balancing write access logs",
         "bucket-policy-service",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6203",
@@ -56,7 +56,7 @@ RULES: tuple[Rule, ...] = (
         "The bucket policy does not let AWS Config deliver",
         "bucket-policy-service",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6204",
@@ -78,7 +78,7 @@ RULES: tuple[Rule, ...] = (
         "The topic or queue policy does not let S3 send the bucket's event notifications",
         "bucket-policy-service",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6207",
@@ -86,7 +86,7 @@ RULES: tuple[Rule, ...] = (
         "The topic policy does not let CloudTrail publish notifications",
         "bucket-policy-service",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6208",

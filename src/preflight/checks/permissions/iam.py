@@ -60,6 +60,7 @@ RULES: tuple[Rule, ...] = (
         "A role handed to a service does not trust that service",
         "iam-trust-or-role",
         "error",
+        "safe",
     ),
     Rule(
         "PF6302",
@@ -183,6 +184,12 @@ def _trust_finding(
             f'{{"Effect": "Allow", "Principal": {{"Service": "{render(run.request.principal.value)}"}}, '
             f'"Action": "sts:AssumeRole"}}'
         )
+    fix = None
+    if not run.undecided:
+        from preflight.fix.policy import trust_fix
+
+        service = render(run.request.principal.value)
+        fix = trust_fix(ctx, f"add {service} to the trust policy of {role.logical_id}", role, run)
     yield ctx.finding(
         "PF6301",
         span,
@@ -191,6 +198,7 @@ def _trust_finding(
         related=[role.logical_id],
         severity=verdict.severity,
         notes=consumer.docs,
+        fix=fix,
     )
 
 

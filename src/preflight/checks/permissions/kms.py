@@ -38,7 +38,7 @@ RULES: tuple[Rule, ...] = (
         "The key policy does not let CloudWatch Logs use the log group's key",
         "kms-service-access",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6102",
@@ -46,7 +46,7 @@ RULES: tuple[Rule, ...] = (
         "The key policy does not let CloudTrail encrypt the trail's logs",
         "kms-service-access",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6103",
@@ -54,7 +54,7 @@ RULES: tuple[Rule, ...] = (
         "The key policy does not let the Auto Scaling service-linked role use the EBS volumes' key",
         "kms-service-access",
         "warning",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6104",
@@ -69,7 +69,7 @@ RULES: tuple[Rule, ...] = (
         "A service writes into a bucket whose default KMS key does not allow it",
         "kms-service-access",
         "warning",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6106",
@@ -77,7 +77,7 @@ RULES: tuple[Rule, ...] = (
         "A service publishes to an encrypted topic or queue whose key does not allow it",
         "kms-service-access",
         "warning",
-        "display",
+        "safe",
     ),
 )
 

@@ -40,7 +40,7 @@ RULES: tuple[Rule, ...] = (
         "A managed policy ARN that does not exist",
         "iam-trust-or-role",
         "error",
-        "display",
+        "safe",
     ),
     Rule(
         "PF6502",
@@ -129,7 +129,7 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
     fix = None
     if suggestion is not None:
         message += f". Did you mean {suggestion}?"
-        fix = Fix(f"replace with {suggestion}", "display")
+        fix = _replace_policy_fix(ctx, span, arn, suggestion)
     return ctx.finding(
         "PF6501",
         span,
@@ -139,6 +139,24 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
         notes=facts.docs,
         severity=conditional(ctx, principal),
     )
+
+
+def _replace_policy_fix(ctx: Context, span: Any, arn: str, suggestion: str) -> Fix:
+    """Safe when the data gives exactly one policy the ARN meant: the policy path in the file's text replaced,
+    the partition as written (a literal or ${AWS::Partition}) kept."""
+    from preflight.fix.edits import CannotEdit, replace_within
+    from preflight.fix.policy import editable
+
+    title = f"replace with {suggestion}"
+    if not data.suggestion_is_unique(arn):
+        return Fix(title, "display", reason="more than one existing policy is close to this name: choose one")
+    old = ":iam::aws:policy/" + arn.split(":iam::aws:policy/", 1)[1]
+    new = ":iam::aws:policy/" + suggestion.split(":iam::aws:policy/", 1)[1]
+    try:
+        editable(ctx)
+        return Fix(title, "safe", (replace_within(ctx.document, span, old, new),))
+    except CannotEdit as exc:
+        return Fix(title, "display", reason=exc.reason)
 
 
 # --- PF6504 - PF6507: what the storing service rejects -------------------------------------------------------------
