@@ -8,13 +8,13 @@
   edits (an independent character diff of original and result, compared with the applied edits' ranges);
   no-new-access violations of the kept change (the verifier run again on original vs result); refusals by reason.
 - deployed corpus: fix completes without an error on every template, and every change is an applied fix's.
-- time: check over both corpora vs fix over both (fix includes its first check).
+- time: check over both corpora vs fix over both (fix includes its first check); and the engine alone, with the
+  verifier left out, to tell the engine's cost from the verifier's.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import glob
 import os
 import sys
@@ -34,24 +34,11 @@ def _templates(folder: str) -> list[str]:
     return sorted(set(found))
 
 
-def _outside(original: str, fixed: str, result: Any) -> int:
-    """Characters of the original changed outside every applied edit's range (0 when the edits explain all)."""
-    ranges = [(e.start, e.end) for a in result.applied for e in a.edits]
-    matcher = difflib.SequenceMatcher(None, original, fixed, autojunk=False)
-    bad = 0
-    for op, i1, i2, _j1, _j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        if not any(s <= i1 and i2 <= e for s, e in ranges):
-            bad += max(i2 - i1, 1)
-    return bad
-
-
 def measure(paths: list[str], label: str) -> dict[str, Any]:
     from preflight.api import check_text, read_template
     from preflight.errors import PreflightError
     from preflight.fix.access import new_access
-    from preflight.fix.engine import finding_key, fix_text
+    from preflight.fix.engine import finding_key, fix_text, kept_outside
 
     stats: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -78,20 +65,24 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
         after = Counter(finding_key(f) for f in result.findings)
         stats["safe_fix_findings"] += sum(fixable.values())
         stats["removed"] += sum(max(0, n - after[k]) for k, n in fixable.items())
-        stats["new_findings"] += sum((after - Counter(finding_key(f) for f in before)).values())
+        owners = Counter((f.code, f.resource) for f in result.findings)
+        stats["new_findings"] += sum((owners - Counter((f.code, f.resource) for f in before)).values())
+        stats["messages_changed"] += sum((after - Counter(finding_key(f) for f in before)).values())
         stats["applied"] += len(result.applied)
         stats["refused"] += len(result.refused)
         for refused in result.refused:
             reasons[refused.reason.split(":")[0][:70]] += 1
         if result.changed:
             stats["files_changed"] += 1
-            stats["chars_outside_edits"] += _outside(text, result.text, result)
+            stats["bytes_outside_edits_changed"] += not kept_outside(text, result.text,
+                                                                     [e for a in result.applied for e in a.edits])
             stats["access_violations"] += len(new_access(text, result.text, path, None))
             stats["not_idempotent"] += fix_text(result.text, path).changed
     share = stats["removed"] / stats["safe_fix_findings"] if stats["safe_fix_findings"] else 1.0
     print(f"\n== {label}: {len(paths)} templates")
-    for key in ("files", "files_changed", "safe_fix_findings", "removed", "new_findings", "applied", "refused",
-                "not_idempotent", "chars_outside_edits", "access_violations"):
+    for key in ("files", "files_changed", "safe_fix_findings", "removed", "new_findings", "messages_changed",
+                "applied", "refused",
+                "not_idempotent", "bytes_outside_edits_changed", "access_violations"):
         print(f"  {key:<22} {stats[key]}")
     print(f"  removed share          {share:.1%}")
     for reason, count in reasons.most_common(8):
@@ -101,6 +92,29 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
         print(f"    {error}")
     print(f"  check {t_check:.2f} s, fix {t_fix:.2f} s (x{t_fix / t_check if t_check else 0:.2f})")
     return {"stats": stats, "errors": errors, "check": t_check, "fix": t_fix}
+
+
+def _engine_only(paths: list[str]) -> None:
+    """The same fixes with the no-new-access verifier replaced by one that objects to nothing: the engine's own
+    cost (re-checks, value trees), apart from the verifier's. A timing only: nothing of it is kept or written."""
+    from preflight.api import check_text, read_template
+    from preflight.errors import PreflightError
+    from preflight.fix.engine import fix_text
+
+    t_check = t_fix = 0.0
+    for path in paths:
+        try:
+            text = read_template(path)
+        except PreflightError:
+            continue
+        t = time.perf_counter()
+        check_text(text, path)
+        t_check += time.perf_counter() - t
+        t = time.perf_counter()
+        fix_text(text, path, verifier=lambda old, new, path, pins: [])
+        t_fix += time.perf_counter() - t
+    print(f"== engine alone (verifier left out, timing only): check {t_check:.2f} s, fix {t_fix:.2f} s "
+          f"(x{t_fix / t_check if t_check else 0:.2f})")
 
 
 def main() -> int:
@@ -120,6 +134,7 @@ def main() -> int:
         total_fix += out["fix"]
     print(f"\n== time over all: check {total_check:.2f} s, fix {total_fix:.2f} s "
           f"(x{total_fix / total_check if total_check else 0:.2f})")
+    _engine_only([p for _label, paths in sets for p in paths][: args.limit * 3 if args.limit else None])
     return 0
 
 

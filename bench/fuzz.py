@@ -765,9 +765,12 @@ class Run:
         digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
         ext = os.path.splitext(path)[1] or ".txt"
         name = os.path.join(self.args.inputs_dir, "slow", f"{target}-{digest}{ext}")
-        os.makedirs(os.path.dirname(name), exist_ok=True)
-        with open(name, "w", encoding="utf-8", errors="surrogatepass") as handle:
-            handle.write(text[:200_000])
+        try:
+            os.makedirs(os.path.dirname(name), exist_ok=True)
+            with open(name, "w", encoding="utf-8", errors="surrogatepass") as handle:
+                handle.write(text[:200_000])
+        except OSError:
+            return
         kept.append((seconds, name))
         kept.sort(reverse=True)
         for _, dropped in kept[5:]:
@@ -789,8 +792,12 @@ class Run:
             digest = hashlib.sha1(failure.key.encode()).hexdigest()[:10]
             ext = os.path.splitext(path)[1] or ".txt"
             name = os.path.join(self.args.inputs_dir, "failures", f"{target}-{failure.type}-{digest}{ext}")
-            with open(name, "w", encoding="utf-8", errors="surrogatepass") as handle:
-                handle.write(text[:200_000])
+            try:  # the run goes on whatever happens to the folder meanwhile
+                os.makedirs(os.path.dirname(name), exist_ok=True)
+                with open(name, "w", encoding="utf-8", errors="surrogatepass") as handle:
+                    handle.write(text[:200_000])
+            except OSError as error:
+                name = f"(not saved: {error})"
             failure.first_input = name
             failure.seed_file = self.last_seed
             print(f"new failure: {failure.key}: {failure.message[:120]}", file=sys.stderr, flush=True)

@@ -27,16 +27,24 @@ def check_text(text: str, path: str = "<string>", *, pins: Pins | None = None,
     # Loading and resolving allocate millions of small containers and no garbage cycle worth chasing while they
     # live: CPython's cyclic collector would traverse them again and again (it more than doubled the corpus run).
     # It is paused for the duration of one check (bounded by the input limits) and restored as it was.
+    return check_loaded(text, path, None, pins=pins, options=options)
+
+
+def check_loaded(text: str, path: str, document: Any, *, pins: Pins | None = None,
+                 options: Options | None = None) -> list[Finding]:
+    """check_text of a text already loaded (`document`: load_text(text, path), or None): `preflight fix` loads
+    each edited text once, for its value tree and its re-check."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_text(text, path, pins, options)
+        return _check_text(text, path, pins, options, document)
     finally:
         if enabled:
             gc.enable()
 
 
-def _check_text(text: str, path: str, pins: Pins | None, options: Options | None) -> list[Finding]:
+def _check_text(text: str, path: str, pins: Pins | None, options: Options | None,
+                loaded: Any = None) -> list[Finding]:
     from preflight.checks import suppressions
     from preflight.checks.registry import checks, rules
     from preflight.source.document import LoadError, load_text
@@ -48,7 +56,7 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
     if oversized is not None:
         return _select([oversized], options)
     try:
-        document = load_text(text, path)
+        document = loaded if loaded is not None else load_text(text, path)
     except LoadError as exc:
         return _select([_engine_finding(catalog, path, "PF0001", exc.span, exc.message)], options)
     if not isinstance(document.root, dict):

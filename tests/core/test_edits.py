@@ -113,7 +113,7 @@ def statements(root):
 @pytest.mark.parametrize("text", [BLOCK, INDENTLESS, FLOW, JSON, BLOCK.replace("\n", "\r\n")],
                          ids=["block", "indentless", "flow", "json", "crlf"])
 def test_append_statement_reloads_to_the_intended_tree(text):
-    document, new, root = edited(text, lambda d: append_item(d, statements(d.root), STATEMENT))
+    document, _new, root = edited(text, lambda d: append_item(d, statements(d.root), STATEMENT))
     before = plain(statements(document.root))
     assert statements(root) == before + [STATEMENT]
     # the rest of the tree is unchanged
@@ -202,7 +202,7 @@ def test_scalar_to_list_keeps_the_original_text():
 
 
 def test_append_to_json_flow_list_on_one_line():
-    _, new, root = edited(JSON, lambda d: append_item(d, d.root["Resources"]["Trail"]["DependsOn"], "B"))
+    _, new, _root = edited(JSON, lambda d: append_item(d, d.root["Resources"]["Trail"]["DependsOn"], "B"))
     assert '"DependsOn": ["Key", "B"]' in new
 
 
@@ -213,7 +213,7 @@ def test_replace_scalar_quotes_what_needs_quoting():
 
 
 def test_wrap_in_list():
-    _, new, root = edited(BLOCK, lambda d: wrap_in_list(d, d.root["Resources"]["Trail"], "DependsOn"))
+    _, _new, root = edited(BLOCK, lambda d: wrap_in_list(d, d.root["Resources"]["Trail"], "DependsOn"))
     assert root["Resources"]["Trail"]["DependsOn"] == ["Key"]
 
 
@@ -248,3 +248,24 @@ def test_scalars_read_back_as_the_same_string(value):
         text = yaml_scalar(value, flow)
         loaded = load_text(f"K: [{text}]\n" if flow else f"K: {text}\n").root["K"]
         assert (loaded[0] if flow else loaded) == value
+
+
+def test_the_files_quote_is_used_for_strings_that_need_one():
+    text = 'Resources:\n  A:\n    Type: "AWS::SNS::Topic"\n    Properties:\n      TopicName: !Sub "t-${AWS::Region}"\n'
+    _, new, root = edited(text, lambda d: add_key(d, d.root["Resources"]["A"]["Properties"], "DisplayName",
+                                                    {"Fn::Sub": "x-${AWS::AccountId}"}))
+    assert new.endswith('      DisplayName: !Sub "x-${AWS::AccountId}"\n')
+    assert root["Resources"]["A"]["Properties"]["DisplayName"] == {"Fn::Sub": "x-${AWS::AccountId}"}
+
+
+def test_remove_item_and_key_delete_whole_lines():
+    from preflight.fix.edits import remove_item, remove_key
+
+    text = "Resources:\n  A:\n    Type: X\n    Properties:\n      L:\n        - a: 1\n          b: 2  # c\n" \
+           "        - z\n      K: v\n"
+    document = load_text(text)
+    props = document.root["Resources"]["A"]["Properties"]
+    assert apply(text, [remove_item(document, props["L"], 0)]).endswith("      L:\n        - z\n      K: v\n")
+    assert apply(text, [remove_key(document, props, "L")]).endswith("    Properties:\n      K: v\n")
+    with pytest.raises(CannotEdit):
+        remove_item(document, load_text("A: [1, 2]\n").root["A"], 0)  # flow: not removed as text

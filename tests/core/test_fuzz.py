@@ -97,3 +97,17 @@ def test_regression_depends_on_the_same_symbol_with_and_without_a_value() -> Non
 
     answer = Tri(2, frozenset({Dep("AWS::Region"), Dep("AWS::Region", "us-east-1"), Dep("AWS::AccountId")}))
     assert str(answer) == "depends on AWS::AccountId, AWS::Region, AWS::Region = us-east-1"
+
+
+def test_regression_a_huge_misspelt_managed_policy_name_is_suggested_quickly() -> None:
+    """A 70,000-character policy name was normalised once per managed policy (~1,300): seconds per ARN."""
+    import time
+
+    from preflight.data.policies import suggest_managed_policy, suggestion_is_unique
+
+    arn = "arn:aws:iam::aws:policy/" + "Amazon-S3_" * 7000
+    start = time.monotonic()
+    assert suggest_managed_policy(arn) is None and not suggestion_is_unique(arn)
+    assert suggest_managed_policy("arn:aws:iam::aws:policy/amazons3readonlyaccess") == \
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    assert time.monotonic() - start < 2.0

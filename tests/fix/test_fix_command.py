@@ -85,7 +85,7 @@ def test_json_output(template, capsys):
     [applied] = entry["applied"]
     assert applied["code"] == "PF8003" and applied["safety"] == "safe"
     assert applied["edits"] == [{"start": {"line": 9, "column": 7}, "end": {"line": 9, "column": 14},
-                                 "text": "RoleARN"}]
+                                 "text": "RoleARN", "replaced": "RoleArn"}]
     assert entry["refused"] == []
     assert entry["no_new_access"] == {"verified": True, "violations": []}
     assert [f["code"] for f in entry["remaining"]] == ["PF5001"]
@@ -144,3 +144,53 @@ def test_check_marks_fixable_findings(template, capsys):
     assert fixes == [{"title": "rename property RoleArn to RoleARN", "safety": "safe",
                       "edits": [{"start": {"line": 9, "column": 7}, "end": {"line": 9, "column": 14},
                                  "text": "RoleARN"}]}]
+
+
+def test_python_api():
+    import preflight
+
+    result = preflight.fix_text(TEMPLATE, "t.yaml")
+    assert result.text == FIXED
+    assert [(a.code, a.resource, a.title) for a in result.applied] == [
+        ("PF8003", "Recorder", "rename property RoleArn to RoleARN")]
+    assert result.refused == []
+    assert [f.code for f in result.findings] == ["PF5001"]
+
+
+def test_write_through_a_symbolic_link_replaces_the_target(template, tmp_path):
+    link = tmp_path / "link.yaml"
+    link.symlink_to(template)
+    assert main(["fix", "--write", str(link), *PINS]) == 0
+    assert link.is_symlink()
+    assert template.read_text() == FIXED
+
+
+def test_report_lists_the_protections_kept(tmp_path):
+    from preflight.fix.engine import fix_text
+    from preflight.fix.report import render_report
+
+    text = TEMPLATE + """\
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Statement:
+          - Sid: TlsOnly
+            Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource: !Sub "arn:${AWS::Partition}:s3:::${Bucket}/*"
+            Condition:
+              Bool:
+                aws:SecureTransport: false
+"""
+    report = render_report([fix_text(text, "t.yaml")])
+    assert "TLS-only Deny statement at `Resources.BucketPolicy.Properties.PolicyDocument.Statement.0`" in report
+    assert "public access block at `Resources.Bucket.Properties.PublicAccessBlockConfiguration`" in report
+    assert "Resources not changed (2): `Bucket`, `BucketPolicy`." in report

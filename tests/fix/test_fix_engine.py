@@ -20,6 +20,7 @@ from preflight.fix.engine import (
     changed_paths,
     finding_key,
     fix_text,
+    kept_outside,
     map_back,
     overlaps,
     touched_path,
@@ -30,12 +31,14 @@ from tests.conftest import ROOT, STRICT
 
 # --------------------------------------------------------------------------- a scripted checker
 
-_TOKEN = re.compile(r"\b(bad|risky|shown|spread|worse|stuck|both|half|c|grant)(\d+)\b")
+_TOKEN = re.compile(r"\b(bad|risky|shown|spread|worse|stuck|both|half|c|grant|watch)(\d+)\b")
 
 
 def _finding(text: str, start: int, end: int, message: str, fix: Fix | None, code: str = "PF8003") -> Finding:
+    words = message.split()
+    resource = "C" if words[0] == "c" else "R" + (words[1] if len(words) > 1 else "")
     return Finding("t.yaml", LineIndex(text).span(start, end), code, "template-structure", "error", message,
-                   resource="R", fix=fix)
+                   resource=resource, fix=fix)
 
 
 def _scripted(text: str, path: str, pins: object, options: Options) -> list[Finding]:
@@ -70,6 +73,8 @@ def _scripted(text: str, path: str, pins: object, options: Options) -> list[Find
             out.append(_finding(text, s, e, f"both {n} b", fix(f"done{n}")))
         elif kind == "c":
             out += [_finding(text, s, e, f"c {k}", fix(f"c{n - 1}" if n > 1 else "c_done")) for k in range(n, 0, -1)]
+        elif kind == "watch":  # a finding whose message lists what the other fixes change
+            out.append(_finding(text, s, e, f"watch {n} sees {text.count('good')} good", None))
         elif kind == "grant":
             out.append(_finding(text, s, e, f"grant {n}", fix("granted")))
     return out
@@ -109,6 +114,14 @@ def test_apply_edits_copies_every_other_character_and_refuses_overlaps():
         apply_edits(text, [Edit(0, 4, "x"), Edit(2, 3, "y")])
 
 
+def test_kept_outside():
+    edits = [Edit(2, 4, "XY"), Edit(6, 6, "+")]
+    assert kept_outside("abcdefgh", "abXYef+gh", edits)
+    assert not kept_outside("abcdefgh", "abXYeF+gh", edits)  # a character outside the edits changed
+    assert not kept_outside("abcdefgh", "abXYef+gh!", edits)
+    assert kept_outside("abc", "abc", [])
+
+
 def test_map_back_through_an_earlier_round():
     edits = [Edit(2, 4, "XYZW"), Edit(10, 10, "++")]  # +2, then +2 at 10
     assert map_back(1, edits) == 1
@@ -121,15 +134,19 @@ def test_touched_path_and_changed_paths():
     text = "A:\n  B: [1, 2]\n  C: x\nD: y\n"
     doc = load_text(text, "t.yaml")
     start = text.index("x")
-    assert touched_path(doc.root, Edit(start, start + 1, "z")) == ("A", "C")
-    assert touched_path(doc.root, Edit(text.index("2"), text.index("2"), "0")) == ("A", "B")
+    assert touched_path(doc.root, Edit(start, start + 1, "z"), text) == ("A", "C")
+    assert touched_path(doc.root, Edit(text.index("2"), text.index("2"), "0"), text) == ("A", "B")
+    # a YAML block node's span runs on over the comment after it: an insertion there belongs to the parent
+    block = "A:\n  S:\n    - x: 1\n    # note\nB: 2\n"
+    at = block.index("\n    # note")
+    assert touched_path(load_text(block, "t.yaml").root, Edit(at, at, "\n    - y: 2"), block) == ("A", "S")
     assert list(changed_paths({"A": {"B": [1, 2], "C": "x"}}, {"A": {"B": [1], "C": "z"}})) == [
         ("A", "B"), ("A", "C")]
     assert list(changed_paths({"a": 1}, {"a": True})) == [("a",)]  # 1 == True, but not the same value
 
 
 def test_finding_key_ignores_line_numbers():
-    f = _finding("x", 0, 1, "Ref at Properties.A (line 48); see 12:3", None)
+    f = _finding("x", 0, 1, "Ref at Properties.A (line 48); see 12:3", None)._replace(resource="R")
     g = f._replace(message="Ref at Properties.A (line 50); see 14:3")
     assert finding_key(f) == finding_key(g)
 
@@ -157,7 +174,7 @@ def test_select_and_ignore_choose_the_fixes():
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("A: spread1\n", "outside the nodes they touch (Extra)"),
-    ("A: worse1\n", "introduces a new finding: PF8003 on R: bad 91"),
+    ("A: worse1\n", "introduces a new finding: PF8003 on R91: bad 91"),
     ("A: stuck1\n", "still reported"),
     ("A: grant1\n", "grants new access: granted: new access for *"),
 ], ids=["value-outside-edit", "new-finding", "finding-stays", "new-access"])
@@ -167,6 +184,12 @@ def test_refused_with_the_reason_and_reverted(text, reason):
     assert result.applied == []
     [refused] = result.refused
     assert reason in refused.reason
+
+
+def test_a_finding_whose_message_changes_is_not_new():
+    result = _fix("A: bad1\nB: watch2\n")
+    assert result.text == "A: good1\nB: watch2\n"
+    assert [f.message for f in result.findings] == ["watch 2 sees 1 good"]
 
 
 def test_one_bad_fix_in_a_round_does_not_sink_the_others():
@@ -221,18 +244,13 @@ def test_edits_outside_the_text_are_refused():
 GOLDEN = os.path.join(ROOT, "tests", "golden", "PF8003_unsupported-property", "failing.yaml")
 
 
-def _outside_unchanged(original: str, fixed: str, edits: list[Edit]) -> bool:
-    """Every character outside the edit ranges is the same, in the same order."""
-    return apply_edits(original, edits) == fixed
-
-
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
 def test_real_fix_keeps_every_byte_outside_its_edit(newline):
     with open(GOLDEN, encoding="utf-8", newline="") as handle:
         text = handle.read().replace("\n", newline)
     result = fix_text(text, "failing.yaml", options=STRICT)
     assert [a.code for a in result.applied] == ["PF8003"]
-    assert _outside_unchanged(text, result.text, [e for a in result.applied for e in a.edits])
+    assert kept_outside(text, result.text, [e for a in result.applied for e in a.edits])
     assert "# The property is RoleARN: names are case-sensitive." + newline in result.text
     assert result.text.count("\r\n") == text.count("\r\n")
     assert result.access == []
@@ -245,3 +263,13 @@ def test_real_fix_in_json_keeps_indentation():
             '            "Properties": {"RoleArn": {"Ref": "R"}}\n        }\n    }\n}\n')
     result = fix_text(text, "t.json", options=STRICT)
     assert result.text == text.replace('"RoleArn"', '"RoleARN"')
+
+
+def test_rounds_that_pass_alone_but_not_together_are_all_refused():
+    def verifier(old: str, new: str, path: str, pins: object) -> list[str]:
+        return ["the sum grants more"] if "both" in old and "done" in new else []
+
+    result = fix_text("A: both1\n", "t.yaml", checker=_scripted, verifier=verifier)
+    assert not result.changed
+    assert result.applied == []
+    assert [r.reason for r in result.refused] == ["the whole change grants new access: the sum grants more"] * 2

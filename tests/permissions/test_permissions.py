@@ -109,7 +109,7 @@ def test_logs_statement_without_encrypt_fails_and_names_the_statement():
     [finding] = [f for f in run(text) if f.code == "PF6101"]
     assert finding.severity == "error" and finding.resource == "Logs" and finding.related == ("Key",)
     assert "kms:Encrypt" in finding.message and 'statement 2 "Services"' in finding.message
-    assert finding.fix is not None and finding.fix.safety == "display" and "kms:Encrypt*" in finding.fix.title
+    assert finding.fix is not None and finding.fix.safety == "safe" and "kms:Encrypt*" in finding.fix.title
 
 
 def test_missing_logs_statement_only_under_a_condition_is_a_warning():

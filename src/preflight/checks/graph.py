@@ -15,7 +15,8 @@ from preflight.model.graph import Edge
 from preflight.resolve.scenarios import DEFAULT, Scenario
 
 RULES = (
-    Rule("PF1001", "circular-dependency", "Resources depend on each other in a cycle", "circular-dependency", "error"),
+    Rule("PF1001", "circular-dependency", "Resources depend on each other in a cycle", "circular-dependency", "error",
+         "safe"),
     Rule("PF1002", "unresolved-reference", "A reference to a resource or parameter that does not exist",
          "template-structure", "error"),
     Rule("PF1003", "undefined-condition", "A condition that is used but not defined", "template-structure", "error"),
@@ -52,8 +53,10 @@ def check_cycles(ctx: Context) -> Iterator[Finding]:
         if sometimes:
             severity = "warning"
             notes.append("the cycle exists only when: " + "; ".join(s.describe() for s in always))
+        from preflight.fix.cycles import cycle_fix
+
         yield ctx.finding("PF1001", first.key_span, message, resource=members[0], related=members[1:],
-                          notes=notes, severity=severity)
+                          notes=notes, severity=severity, fix=cycle_fix(ctx, members, edges, _has_cycle))
 
 
 def _has_cycle(edges: list[Edge]) -> bool:

@@ -37,6 +37,7 @@ RULES = (
         "A physical name breaks its type's character, case, prefix or suffix rules",
         "name-constraint",
         "error",
+        "unsafe",
     ),
     Rule(
         "PF3003",
@@ -163,8 +164,15 @@ def _emit(
         if len(where) < total:
             severity = "warning" if severity == "error" else severity
             message += f" (when {describe(where[0])})"
+        fix = None
+        info = data.resource_type(resource.type) if problem.kind == "lowercase" else None
+        if info is not None and info.name_property:
+            from preflight.fix.unsafe import lowercase_fix
+
+            fix = lowercase_fix(ctx, resource, info.name_property)
         yield ctx.finding(
-            problem.code, span, message, resource=resource.logical_id, related=related, severity=severity
+            problem.code, span, message, resource=resource.logical_id, related=related, severity=severity,
+            fix=fix,
         )
 
 

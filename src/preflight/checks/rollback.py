@@ -28,6 +28,7 @@ from preflight.data.ordering_data import (
     rollback_fact,
 )
 from preflight.findings import Finding
+from preflight.fix.unsafe import retain_fix
 from preflight.model.template import Resource
 from preflight.resolve.values import Symbolic, render
 from preflight.source.span import Span
@@ -39,6 +40,7 @@ RULES = (
         "Deletion protection makes the rollback and the stack deletion fail",
         "rollback-blocker",
         "warning",
+        "unsafe",
     ),
     Rule(
         "PF7002",
@@ -46,6 +48,7 @@ RULES = (
         "A bucket that receives logs cannot be deleted by CloudFormation",
         "rollback-blocker",
         "warning",
+        "unsafe",
     ),
     Rule(
         "PF7003",
@@ -109,6 +112,7 @@ def _protected(ctx: Context, row: Protection, resource: Resource) -> Iterator[Fi
         f"(for example from a parameter), or set DeletionPolicy: Retain.",
         resource=resource.logical_id,
         notes=[f"AWS documentation: {row.doc}"],
+        fix=retain_fix(ctx, resource),
     )
 
 
@@ -181,6 +185,7 @@ def _log_bucket(ctx: Context, bucket: Resource, found: list[tuple[LogWriter, Res
         related=[w.logical_id for _, w in found],
         severity=None if immediate else "info",
         notes=[f"AWS documentation: {row.doc}" for row, _ in found[:1]],
+        fix=retain_fix(ctx, bucket),
     )
 
 

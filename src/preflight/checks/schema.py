@@ -59,6 +59,7 @@ RULES = (
         "A value is a mapping, a list or a single value where the schema wants another",
         "template-structure",
         "error",
+        "safe",
     ),
     Rule(
         "PF8006",
@@ -271,7 +272,9 @@ def _issue_finding(ctx: Context, resource: Resource, issue: Issue) -> Finding:
             resource=rid,
             severity="warning",
         )
-    return ctx.finding("PF8005", issue.span, message, resource=rid)
+    from preflight.fix.shapes import shape_fix
+
+    return ctx.finding("PF8005", issue.span, message, resource=rid, fix=shape_fix(ctx, resource, issue))
 
 
 def _single_item(issue: Issue) -> bool:

@@ -18,7 +18,7 @@ from preflight import data as facts
 from preflight.checks.base import Check, Context, Rule
 from preflight.data import values_data as vd
 from preflight.data.errors import format_error
-from preflight.findings import Finding
+from preflight.findings import Finding, Fix
 from preflight.model.template import Resource
 from preflight.numbers import as_int
 from preflight.resolve.values import Symbolic
@@ -35,6 +35,7 @@ RULES = (
         "The database or cache engine version cannot be created",
         "invalid-value",
         "error",
+        "unsafe",
     ),
     Rule(
         "PF4002",
@@ -42,6 +43,7 @@ RULES = (
         "The Lambda runtime is deprecated or can no longer be created",
         "invalid-value",
         "error",
+        "unsafe",
     ),
     Rule("PF4003", "invalid-cidr", "A VPC or subnet CIDR block that EC2 rejects", "invalid-value", "error"),
     Rule(
@@ -189,6 +191,7 @@ def _emit(
     *,
     related: Iterable[str] = (),
     severity: str | None = None,
+    fix: Fix | None = None,
 ) -> Finding:
     """A finding; an error on a resource that the default parameters do not create becomes a warning."""
     rule_severity = severity or ctx.rules[code].severity
@@ -204,6 +207,7 @@ def _emit(
         related=related,
         severity=rule_severity,
         notes=notes,
+        fix=fix,
     )
 
 
@@ -260,7 +264,15 @@ def check_engine_version(ctx: Context, resource: Resource) -> Iterator[Finding]:
     finding = _engine_finding(engine, version, status, known)
     if finding is not None:
         severity, message = finding
-        yield _emit(ctx, "PF4001", resource.prop_span("EngineVersion"), message, resource, severity=severity)
+        best = _best_version(version, versions.available)
+        fix = None
+        if best is not None:
+            from preflight.fix.unsafe import replace_values_fix
+
+            title = f"use EngineVersion {best} (the newest creatable {engine} of that series)"
+            fix = replace_values_fix(ctx, title, [resource], "EngineVersion", best)
+        yield _emit(ctx, "PF4001", resource.prop_span("EngineVersion"), message, resource, severity=severity,
+                    fix=fix)
 
 
 def _engine_finding(engine: str, version: str, status: str, known: _Versions) -> tuple[str, str] | None:
@@ -302,14 +314,20 @@ def _engine_finding(engine: str, version: str, status: str, known: _Versions) ->
 
 def _suggestion(version: str, available: frozenset[str]) -> str:
     """The newest creatable version of the closest series, as advice."""
+    best = _best_version(version, available)
+    if best is not None:
+        return f"use a creatable version such as {best}"
+    return "use a version listed by `aws rds describe-db-engine-versions`"
+
+
+def _best_version(version: str, available: frozenset[str]) -> str | None:
     prefix = version
     while prefix:
         prefix = vd.major_of(prefix)
         matching = [v for v in available if v.startswith(prefix + ".")] if prefix else []
         if matching:
-            best = max(matching, key=vd.version_key)
-            return f"use a creatable version such as {best}"
-    return "use a version listed by `aws rds describe-db-engine-versions`"
+            return max(matching, key=vd.version_key)
+    return None
 
 
 def _docdb_message(version: str) -> str | None:
@@ -348,6 +366,7 @@ def check_lambda_runtime(ctx: Context) -> Iterator[Finding]:
                 functions[0],
                 related=others,
                 severity=severity,
+                fix=_runtime_fix(ctx, runtime, functions),
             )
     globals_runtime = _globals_runtime(ctx)
     if globals_runtime is not None:
@@ -357,6 +376,16 @@ def check_lambda_runtime(ctx: Context) -> Iterator[Finding]:
             severity, text = message
             severity = "warning" if severity == "error" and not _uses_globals(ctx) else severity
             yield ctx.finding("PF4002", span, text, severity=severity)
+
+
+def _runtime_fix(ctx: Context, runtime: str, functions: list[Resource]) -> Fix | None:
+    info = facts.lambda_runtime(runtime)
+    if info is None or not info.successor:
+        return None
+    from preflight.fix.unsafe import replace_values_fix
+
+    names = ", ".join(f.logical_id for f in functions)
+    return replace_values_fix(ctx, f"use Runtime {info.successor} in {names}", functions, "Runtime", info.successor)
 
 
 def _globals_runtime(ctx: Context) -> tuple[str, Span] | None:

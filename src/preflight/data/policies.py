@@ -48,6 +48,13 @@ def deprecated_managed_policies() -> dict[str, str]:
     return dict(data(_FILE)["deprecated"])
 
 
+@cache
+def _leaf_keys() -> tuple[tuple[str, str, str], ...]:
+    """(path/name, _norm(name), _bare(name)) of every managed policy, sorted, computed once: suggestions for a
+    template with many misspelt ARNs normalised the whole list again for each one."""
+    return tuple((n, _norm(leaf), _bare(leaf)) for n in sorted(_by_path_name()) if (leaf := n.rsplit("/", 1)[-1]))
+
+
 def is_managed_policy_arn(arn: str) -> bool:
     """True when ``arn`` names an existing AWS managed policy, in any partition."""
     parsed = _path_name(arn)
@@ -60,21 +67,23 @@ def _with_partition(aws_arn: str, partition: str) -> str:
 
 def _closest(path_name: str) -> str | None:
     """The existing path/name closest to ``path_name``; same-path candidates win ties."""
-    names = _by_path_name()
+    table = _leaf_keys()
     leaf = path_name.rsplit("/", 1)[-1]
     path = path_name[: -len(leaf)]
-    for key in (_norm, _bare):
-        hits = sorted(n for n in names if key(n.rsplit("/", 1)[-1]) == key(leaf))
+    for column, key in ((1, _norm), (2, _bare)):
+        wanted = key(leaf)  # once: a hostile 70,000-character name normalised per candidate took seconds
+        hits = [row[0] for row in table if row[column] == wanted]
         if hits:
             return next((n for n in hits if n.startswith(path)), hits[0])
-    leaves = {_norm(n.rsplit("/", 1)[-1]): n for n in sorted(names, reverse=True)}
+    leaves = {row[1]: row[0] for row in reversed(table)}
     # A truncated name ("AmazonS3ReadOnly") is most likely the shortest policy it begins.
-    longer = sorted((k for k in leaves if k.startswith(_norm(leaf))), key=len)
+    norm = _norm(leaf)
+    longer = sorted((k for k in leaves if k.startswith(norm)), key=len)
     if longer:
         return leaves[longer[0]]
     import difflib
 
-    close = difflib.get_close_matches(_norm(leaf), list(leaves), n=1, cutoff=0.8)
+    close = difflib.get_close_matches(norm, list(leaves), n=1, cutoff=0.8)
     return leaves[close[0]] if close else None
 
 
@@ -104,9 +113,9 @@ def suggestion_is_unique(arn: str) -> bool:
     if _with_partition(arn, "aws") in deprecated_managed_policies():
         return True
     leaf = parsed[1].rsplit("/", 1)[-1]
-    names = _by_path_name()
-    for key in (_norm, _bare):
-        hits = [n for n in names if key(n.rsplit("/", 1)[-1]) == key(leaf)]
+    for column, key in ((1, _norm), (2, _bare)):
+        wanted = key(leaf)
+        hits = [row[0] for row in _leaf_keys() if row[column] == wanted]
         if hits:
             return len(hits) == 1
     return False

@@ -175,7 +175,7 @@ def cdk_code(result: FixResult) -> list[str]:
     """Per applied fix of a generated template: the CDK (Python) code the fix provides, or why there is none."""
     out = []
     for fix in result.applied:
-        code = getattr(fix.finding.fix, "cdk", None)
+        code = fix.finding.fix.cdk if fix.finding.fix else None
         where = fix.finding.construct_path or fix.resource or "the template"
         if code:
             out.append(f"# {fix.code} {where}: {fix.title}\n{code.rstrip()}\n")
@@ -213,8 +213,12 @@ def _summary(item: FileFix, args: argparse.Namespace) -> list[str]:
     lines = [head]
     lines += [f"  applied  {a.code} {a.resource or '-'}: {a.title} ({a.safety})" for a in result.applied]
     lines += [f"  refused  {r.code} {r.resource or '-'}: {r.title}: {r.reason}" for r in result.refused]
-    lines += [f"  left     {f.file}:{f.span.line}:{f.span.column} {f.severity} {f.code} {f.message}"
-              for f in result.findings]
+    for f in result.findings:
+        lines.append(f"  left     {f.file}:{f.span.line}:{f.span.column} {f.severity} {f.code} {f.message}")
+        if f.fix and f.fix.safety != "safe":
+            why = f": {f.fix.reason}" if f.fix.reason else ""
+            lines.append(f"           fix ({f.fix.safety}{', use --unsafe-fixes' if f.fix.safety == 'unsafe' and f.fix.edits else ''})"
+                         f": {f.fix.title}{why}")
     if result.changed and result.access is None:
         lines.append("  no-new-access: the verifier is not available")
     return lines
@@ -233,6 +237,7 @@ def file_json(result: FixResult, *, generated: bool = False, written: bool = Fal
     from preflight.source.span import LineIndex
 
     index = LineIndex(result.original)
+    final = LineIndex(result.text) if result.changed else index  # the findings left are the fixed text's
     data: dict[str, Any] = {
         "file": result.path,
         "changed": result.changed,
@@ -240,11 +245,12 @@ def file_json(result: FixResult, *, generated: bool = False, written: bool = Fal
         "generated": generated,
         "applied": [{"code": a.code, "resource": a.resource, "title": a.title, "safety": a.safety,
                      "line": a.finding.span.line, "round": a.round,
-                     "edits": [{"start": _place(index, e.start), "end": _place(index, e.end), "text": e.text}
+                     "edits": [{"start": _place(index, e.start), "end": _place(index, e.end), "text": e.text,
+                                "replaced": result.original[e.start:e.end]}  # the original bytes, recoverable
                                for e in a.edits]} for a in result.applied],
         "refused": [{"code": r.code, "resource": r.resource, "title": r.title, "safety": r.safety,
                      "reason": r.reason} for r in result.refused],
-        "remaining": [f.to_json() for f in result.findings],
+        "remaining": [f.to_json(final.position if f.fix and f.fix.edits else None) for f in result.findings],
         "no_new_access": {"verified": result.access is not None,
                           "violations": list(result.access or [])},
         "diff": unified_diff(result) if not generated else "",

@@ -14,7 +14,7 @@ from preflight.source.nodes import MapNode, SeqNode
 def depends_on_edits(ctx: Any, resource: Any, targets: Sequence[str]) -> tuple[Edit, ...]:
     """Edits making ``resource`` depend on ``targets``; CannotEdit when that would close a cycle or cannot be
     written in the file."""
-    editable(ctx)
+    editable(ctx, resource, *targets)
     current = set(resource.depends_on)
     wanted = [t for t in dict.fromkeys(targets) if t not in current and t != resource.logical_id]
     if not wanted:
@@ -55,6 +55,8 @@ def _cdk(ctx: Any, resource: Any, targets: Sequence[str]) -> str | None:
     """``node.add_dependency`` for a CDK stack: the construct paths of both ends."""
     if not resource.construct_path:
         return None
+    from preflight.fix.cdk import variable as _var
+
     lines = []
     for target in targets:
         other = ctx.template.resources.get(target)
@@ -62,11 +64,3 @@ def _cdk(ctx: Any, resource: Any, targets: Sequence[str]) -> str | None:
         lines.append(f"{_var(resource.construct_path)}.node.add_dependency({_var(path or target)})"
                      f"  # {resource.construct_path} after {path or target}")
     return "\n".join(lines)
-
-
-def _var(path: str) -> str:
-    """A Python name for a construct path's construct (its last meaningful segment)."""
-    parts = [p for p in path.split("/") if p and p not in ("Resource", "Default")]
-    name = parts[-1] if parts else path
-    out = "".join(c if c.isalnum() else "_" for c in name)
-    return ("_" + out if out[:1].isdigit() else out[:1].lower() + out[1:]) or "construct"

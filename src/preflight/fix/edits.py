@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from preflight.findings import Edit
@@ -39,7 +40,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9_$/.(][A-Za-z0-9_$/.()*@+=:,<>~ -]*")
 _FLOW_PLAIN = re.compile(r"[A-Za-z0-9_$/.(][A-Za-z0-9_$/.()*@+=:<>~ -]*")
 
 
-def yaml_scalar(value: Any, flow: bool = False) -> str:
+def yaml_scalar(value: Any, flow: bool = False, quote: str = "'") -> str:
     """A scalar as YAML reads it back to the same value (plain when unambiguous, else quoted)."""
     if value is True or value is False:
         return "true" if value else "false"
@@ -52,11 +53,12 @@ def yaml_scalar(value: Any, flow: bool = False) -> str:
     if (pattern.fullmatch(text) and not text.endswith((":", " ")) and ": " not in text and " #" not in text
             and _reads_as_string(text)):
         return text
-    if any(ord(c) < 32 for c in text):
+    if any(ord(c) < 32 for c in text) or quote == '"':
         return json.dumps(text, ensure_ascii=False)  # a YAML double-quoted scalar
     return "'" + text.replace("'", "''") + "'"
 
 
+@lru_cache(maxsize=4096)
 def _reads_as_string(text: str) -> bool:
     import yaml
 
@@ -85,9 +87,9 @@ def _short_inline(value: Any, style: Style, flow: bool) -> str | None:
         arg = f"{arg[0]}.{arg[1]}"
     if not isinstance(arg, str):
         return None
-    text = yaml_scalar(arg, flow)
+    text = yaml_scalar(arg, flow, style.quote)
     if name == "Fn::Sub" and not text.startswith(("'", '"')):
-        text = "'" + arg.replace("'", "''") + "'"
+        text = json.dumps(arg, ensure_ascii=False) if style.quote == '"' else "'" + arg.replace("'", "''") + "'"
     return f"{_SHORT_SCALAR[name]} {text}"
 
 
@@ -97,10 +99,11 @@ def yaml_inline(value: Any, style: Style) -> str:
     if short is not None:
         return short
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{yaml_scalar(k, True)}: {yaml_inline(v, style)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{yaml_scalar(k, True, style.quote)}: {yaml_inline(v, style)}"
+                               for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(yaml_inline(v, style) for v in value) + "]"
-    return yaml_scalar(value, True)
+    return yaml_scalar(value, True, style.quote)
 
 
 def _block_inline(value: Any, style: Style) -> str | None:
@@ -115,7 +118,7 @@ def _block_inline(value: Any, style: Style) -> str | None:
         return "{}" if not value else None
     if isinstance(value, list):
         return "[]" if not value else None
-    return yaml_scalar(value)
+    return yaml_scalar(value, quote=style.quote)
 
 
 def yaml_block(value: Any, column: int, style: Style) -> list[str]:
@@ -124,7 +127,7 @@ def yaml_block(value: Any, column: int, style: Style) -> list[str]:
     lines: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            head = f"{pad}{yaml_scalar(key)}:"
+            head = f"{pad}{yaml_scalar(key, quote=style.quote)}:"
             if key == "Fn::GetAtt" and isinstance(item, list):
                 lines.append(f"{head} {yaml_inline(item, style)}")
                 continue
@@ -133,8 +136,8 @@ def yaml_block(value: Any, column: int, style: Style) -> list[str]:
                 lines.append(f"{head} {inline}")
                 continue
             lines.append(head)
-            nested = column + style.indent if isinstance(item, dict) or style.seq_indented else column
-            lines.extend(yaml_block(item, nested, style))
+            deeper = column + style.indent if isinstance(item, dict) or style.seq_indented else column
+            lines.extend(yaml_block(item, deeper, style))
         return lines
     for item in value:
         inline = _block_inline(item, style)
@@ -144,9 +147,9 @@ def yaml_block(value: Any, column: int, style: Style) -> list[str]:
         if isinstance(item, list):
             lines.append(f"{pad}- {yaml_inline(item, style)}")
             continue
-        nested = yaml_block(item, column + 2, style)
-        lines.append(f"{pad}- {nested[0][column + 2:]}")
-        lines.extend(nested[1:])
+        block = yaml_block(item, column + 2, style)
+        lines.append(f"{pad}- {block[0][column + 2:]}")
+        lines.extend(block[1:])
     return lines
 
 
@@ -312,7 +315,7 @@ def add_key(document: Document, mapping: MapNode, key: str, value: Any, after: s
             sep = ": " if style.json_space else ":"
             rendered = json.dumps(key) + sep + json_text(value, column, style)
         else:
-            rendered = f"{yaml_scalar(key, True)}: {yaml_inline(value, style)}"
+            rendered = f"{yaml_scalar(key, True, style.quote)}: {yaml_inline(value, style)}"
         return _flow_insert(document, mapping, rendered, 0)
     first_key = next(iter(mapping))
     column = _column(text, _exact(text, mapping.key_spans.get(first_key), "the mapping's first key").start)
@@ -350,7 +353,13 @@ def replace_scalar(document: Document, parent: MapNode | SeqNode, key: Any, valu
     """Replace the scalar ``parent[key]`` with ``value`` (rendered inline)."""
     _check_document(document)
     span = _scalar_span(document, parent, key)
-    return Edit(span.start, span.end, render_inline(document, value))
+    raw = document.text[span.start:span.end]
+    rendered = render_inline(document, value)
+    quote = raw[:1]
+    if (isinstance(value, str) and quote in "'\"" and raw[-1:] == quote and len(raw) > 1
+            and not rendered.startswith(("'", '"')) and quote not in value and "\\" not in value):
+        rendered = quote + value + quote  # quoted as the file quoted it
+    return Edit(span.start, span.end, rendered)
 
 
 def scalar_to_list(document: Document, parent: MapNode, key: str, extra: Sequence[Any]) -> Edit:
@@ -381,6 +390,42 @@ def replace_within(document: Document, span: Span, old: str, new: str) -> Edit:
         raise CannotEdit(f"{old!r} is not written once in the value's text")
     at = span.start + raw.index(old)
     return Edit(at, at + len(old), new)
+
+
+def _whole_lines(text: str, start: int, end: int, what: str) -> Edit:
+    """Delete the lines from the one holding ``start`` (which only indentation may precede) to the one holding
+    ``end``, their line ends included."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip(" \t-"):
+        raise CannotEdit(f"{what} shares its line with other text")
+    stop = text.find("\n", end)
+    stop = len(text) if stop < 0 else stop + 1
+    return Edit(line_start, stop, "")
+
+
+def remove_item(document: Document, seq: SeqNode, index: int) -> Edit:
+    """Delete item ``index`` of a block YAML list (its lines). The list must keep at least one item."""
+    _check_document(document)
+    text = document.text
+    if _kind(text, seq, "the list") != "block" or not 0 <= index < len(seq.item_spans):
+        raise CannotEdit("only an item of a block YAML list is removed as text")
+    if len(seq) < 2:
+        raise CannotEdit("the list would be left empty")
+    _block_seq(text, seq)
+    span = _exact(text, seq.item_spans[index], "the item")
+    dash = text.rfind("-", 0, span.start)
+    return _whole_lines(text, dash, _content_end(text, seq[index], span), "the item")
+
+
+def remove_key(document: Document, mapping: MapNode, key: str) -> Edit:
+    """Delete ``key`` and its value from a block YAML mapping (their lines). The mapping must keep a key."""
+    _check_document(document)
+    text = document.text
+    if _kind(text, mapping, "the mapping") != "block" or key not in mapping or len(mapping) < 2:
+        raise CannotEdit(f"{key} cannot be removed as text")
+    key_span = _exact(text, mapping.key_spans.get(key), f"the key {key}")
+    value_span = _exact(text, mapping.value_spans.get(key), f"the value of {key}")
+    return _whole_lines(text, key_span.start, _content_end(text, mapping[key], value_span), f"the key {key}")
 
 
 def add_resource(document: Document, logical_id: str, body: dict[str, Any], after: str | None = None) -> Edit:

@@ -18,8 +18,10 @@ from typing import Any, NamedTuple
 
 from preflight.checks.base import Options
 from preflight.findings import Edit, Finding, Fix
+from preflight.source.nodes import SeqNode
 
 MAX_ROUNDS = 5
+_LOAD_AHEAD = 1_000_000  # larger texts are left to the check's own quota finding (PF0012), never loaded here
 APPLIED_BY_DEFAULT = ("safe",)
 Verifier = Callable[[str, str, str, Any], list[str]]
 Checker = Callable[[str, str, Any, Options], list[Finding]]
@@ -75,15 +77,17 @@ def fix_text(text: str, path: str = "<string>", *, pins: Any = None, unsafe: boo
              checker: Checker | None = None) -> FixResult:
     """Fix one template given as text. `verifier` defaults to preflight.fix.access.new_access; when that is not
     available every change is refused (never assumed safe)."""
+    import gc
+
     options = options or Options()
-    engine = _Engine(text, path, pins, options, unsafe, verifier or _default_verifier(), checker or _check)
-    return engine.run()
-
-
-def _check(text: str, path: str, pins: Any, options: Options) -> list[Finding]:
-    from preflight.api import check_text
-
-    return check_text(text, path, pins=pins, options=options)
+    engine = _Engine(text, path, pins, options, unsafe, verifier or _default_verifier(), checker)
+    enabled = gc.isenabled()
+    gc.disable()  # as check_text does, for the loads and trees of the rounds too (api.check_text says why)
+    try:
+        return engine.run()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _default_verifier() -> Verifier | None:
@@ -155,6 +159,31 @@ def map_back(offset: int, edits: Sequence[Edit]) -> int:
     return offset - delta
 
 
+def kept_outside(original: str, fixed: str, edits: Iterable[Edit]) -> bool:
+    """Whether every character of `original` outside the edits' ranges is in `fixed`, in order, and nothing else
+    was added between them: the text between two edits (and before the first, after the last) is found again
+    as a whole. An independent check of the result (the edits of later rounds mapped back may overlap)."""
+    merged: list[list[int]] = []
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if merged and edit.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], edit.end)
+        else:
+            merged.append([edit.start, edit.end])
+    bounds = [0, *(x for pair in merged for x in pair), len(original)]
+    segments = [original[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    if not merged:
+        return fixed == original
+    if not (fixed.startswith(segments[0]) and fixed.endswith(segments[-1])):
+        return False
+    at = len(segments[0])
+    for segment in segments[1:-1]:
+        found = fixed.find(segment, at)
+        if found < 0:
+            return False
+        at = found + len(segment)
+    return at <= len(fixed) - len(segments[-1])
+
+
 # --------------------------------------------------------------------------- comparing findings
 
 
@@ -184,13 +213,15 @@ def plain(node: Any) -> Any:
     return node
 
 
-def touched_path(root: Any, edit: Edit) -> tuple[Any, ...]:
+def touched_path(root: Any, edit: Edit, text: str) -> tuple[Any, ...]:
     """The deepest node of the loaded document whose text contains the edit. A replacement lies within a node's
-    span; an insertion must lie strictly inside it (one at a boundary belongs to the enclosing node)."""
+    span; an insertion must lie strictly inside the node's content (one at a boundary belongs to the enclosing
+    node). A YAML block node's span runs on over the blank and comment lines after it: its content ends with its
+    last child's."""
     path: tuple[Any, ...] = ()
     node = root
     while True:
-        step = _child_containing(node, edit)
+        step = _child_containing(node, edit, text)
         if step is None:
             return path
         key, child, descend = step
@@ -200,28 +231,68 @@ def touched_path(root: Any, edit: Edit) -> tuple[Any, ...]:
         node = child
 
 
-def _within(span: Any, edit: Edit) -> bool:
+def _content_end(node: Any, span: Any, text: str) -> int:
+    end = int(span.end)
+    if end and text[end - 1:end] in ("]", "}"):  # flow and JSON containers end with their bracket
+        return end
+    if isinstance(node, dict) and node:
+        last = list(node)[-1]
+        spans = getattr(node, "value_spans", {})
+        if last in spans:
+            return _content_end(node[last], spans[last], text)
+    elif isinstance(node, SeqNode) and node and len(node.item_spans) == len(node):
+        return _content_end(node[-1], node.item_spans[-1], text)
+    while end > span.start and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def _within(node: Any, span: Any, edit: Edit, text: str) -> bool:
     if span is None or span.end <= span.start:
         return False
-    if edit.start == edit.end:
-        return bool(span.start < edit.start < span.end)
-    return bool(span.start <= edit.start and edit.end <= span.end)
+    if edit.start != edit.end:
+        return bool(span.start <= edit.start and edit.end <= span.end)
+    end = _content_end(node, span, text)
+    if span.start < edit.start < end:
+        return True
+    # At the end of a block node's content, an insertion extends that node when it is indented at least as
+    # deep: "\n    - Sid: ..." after a statement list's last item is that list's, not the last statement's.
+    # A scalar is never extended this way: `, "X"` after a flow list's last item is the list's.
+    return bool(edit.start == end > span.start and isinstance(node, (dict, list))
+                and text[end - 1:end] not in ("]", "}") and _indent(edit, text) >= span.column - 1)
 
 
-def _child_containing(node: Any, edit: Edit) -> tuple[Any, Any, bool] | None:
+def _indent(edit: Edit, text: str) -> float:
+    """The indentation of the inserted text's first line of content; inline text (no line of its own) counts
+    as infinitely deep: it extends the innermost node."""
+    lines = edit.text.split("\n")
+    own = [line for line in (lines[1:] if edit.start and text[edit.start - 1] != "\n" else lines) if line.strip()]
+    if not own:
+        return float("inf")
+    return len(own[0]) - len(own[0].lstrip(" "))
+
+
+def _child_containing(node: Any, edit: Edit, text: str) -> tuple[Any, Any, bool] | None:
     if isinstance(node, dict):
         value_spans = getattr(node, "value_spans", {})
         for key, value in node.items():
-            if _within(value_spans.get(key), edit):
-                return key, value, isinstance(value, (dict, list))
+            span = value_spans.get(key)
+            if _within(value, span, edit, text):
+                return key, value, isinstance(value, (dict, list)) and not _whole(span, edit)
         return None
     if isinstance(node, list):
         item_spans = getattr(node, "item_spans", [])
         for index, span in enumerate(item_spans):
-            if _within(span, edit) and index < len(node):
+            if index < len(node) and _within(node[index], span, edit, text):
                 value = node[index]
-                return index, value, isinstance(value, (dict, list))
+                return index, value, isinstance(value, (dict, list)) and not _whole(span, edit)
     return None
+
+
+def _whole(span: Any, edit: Edit) -> bool:
+    """A replacement of a node's whole text replaces the node (`!Ref X` -> `[!Ref X]`): it is touched as a whole,
+    even where a child has the same span (a short-form tag's mapping and its value)."""
+    return bool(edit.start == span.start and edit.end == span.end and edit.start < edit.end)
 
 
 def changed_paths(old: Any, new: Any, path: tuple[Any, ...] = ()) -> Iterable[tuple[Any, ...]]:
@@ -256,7 +327,7 @@ class _Trial(NamedTuple):
 
 class _Engine:
     def __init__(self, text: str, path: str, pins: Any, options: Options, unsafe: bool, verifier: Verifier | None,
-                 checker: Checker) -> None:
+                 checker: Checker | None) -> None:
         self.original = text
         self.path = path
         self.pins = pins
@@ -265,11 +336,12 @@ class _Engine:
         self.safeties = ("safe", "unsafe") if unsafe else APPLIED_BY_DEFAULT
         self.available = verifier is not None
         self.verifier: Verifier = verifier or _missing_verifier
-        self.checker = checker
+        self.checker = checker or self._check
         self.applied: list[AppliedFix] = []
         self.refused: list[RefusedFix] = []
         self.refused_keys: Counter[tuple[str, str, str]] = Counter()
         self.history: list[list[Edit]] = []  # each kept round's edits, in that round's coordinates
+        self._documents: dict[str, Any] = {}  # text -> its Document or LoadError: each text is loaded once
 
     def run(self) -> FixResult:
         text = self.original
@@ -381,23 +453,43 @@ class _Engine:
         return _Trial(new, after, reason)
 
     def _tree_problem(self, old: str, new: str, edits: Sequence[Edit]) -> str | None:
-        from preflight.source.document import LoadError, load_text
+        from preflight.source.document import LoadError
 
-        try:
-            old_doc = load_text(old, self.path)
-        except LoadError as exc:
-            return f"the template does not load ({exc.message}): edits cannot be verified"
-        try:
-            new_doc = load_text(new, self.path)
-        except LoadError as exc:
-            return f"the edited template does not load: line {exc.span.line}: {exc.message}"
-        touched = [touched_path(old_doc.root, e) for e in edits]
-        outside = [p for p in changed_paths(plain(old_doc.root), plain(new_doc.root))
-                   if not any(p[:len(t)] == t for t in touched)]
+        old_doc, new_doc = self._load(old), self._load(new)
+        if isinstance(old_doc, LoadError):
+            return f"the template does not load ({old_doc.message}): edits cannot be verified"
+        if isinstance(new_doc, LoadError):
+            return f"the edited template does not load: line {new_doc.span.line}: {new_doc.message}"
+        old_root, new_root = old_doc.root, new_doc.root
+        touched = [touched_path(old_root, e, old) for e in edits]
+        # the loaded nodes are dicts and lists: compared as the plain values they hold, spans aside
+        outside = [p for p in changed_paths(old_root, new_root) if not any(p[:len(t)] == t for t in touched)]
         if outside:
             return (f"the edits change the template's values outside the nodes they touch "
                     f"({', '.join(dotted(p) for p in outside[:3])})")
         return None
+
+    def _load(self, text: str) -> Any:
+        """The text's Document (or its LoadError), loaded once: the tree comparison and the re-check share it
+        (checks never modify it, DESIGN.md "Data flow")."""
+        from preflight.source.document import LoadError, load_text
+
+        if text not in self._documents:
+            if len(self._documents) > 2:  # the round's text, a trial's text: older ones are done with
+                del self._documents[next(iter(self._documents))]
+            try:
+                self._documents[text] = load_text(text, self.path)
+            except LoadError as exc:
+                self._documents[text] = exc
+        return self._documents[text]
+
+    def _check(self, text: str, path: str, pins: Any, options: Options) -> list[Finding]:
+        from preflight.api import check_loaded
+        from preflight.source.document import LoadError
+
+        document = self._load(text) if len(text) <= _LOAD_AHEAD else None
+        return check_loaded(text, path, None if isinstance(document, LoadError) else document, pins=pins,
+                            options=options)
 
     def _access_problem(self, old: str, new: str) -> str | None:
         try:
@@ -409,8 +501,8 @@ class _Engine:
         return None
 
     def _final_access(self, text: str) -> list[str]:
-        if text == self.original or not self.available:
-            return []
+        if text == self.original or not self.available or len(self.history) == 1:
+            return []  # one kept round: its verification was of this very change (original -> text)
         return list(self.verifier(self.original, text, self.path, self.pins))
 
 
@@ -421,12 +513,18 @@ def _findings_problem(before: list[Finding], after: list[Finding], chosen: list[
     for key, count in meant.items():
         if old[key] - now[key] < count:
             return f"its finding is still reported after the edit ({key[0]}: {key[2]})"
-    added = now - old
+    # New: a finding of a code on a resource that has more of them than before. One whose message changed (a
+    # finding that lists the statements of the policy just edited) is the same finding, not a new one.
+    added = Counter(_owner(f) for f in after) - Counter(_owner(f) for f in before)
     if added:
-        new = [f for f in after if added[finding_key(f)] > 0]
+        new = [f for f in after if added[_owner(f)] > 0 and finding_key(f) not in old]
         more = f" (and {sum(added.values()) - 1} more)" if sum(added.values()) > 1 else ""
-        return f"the edit introduces a new finding: {describe(new[0])}{more}"
+        return f"the edit introduces a new finding: {describe((new or after)[0])}{more}"
     return None
+
+
+def _owner(finding: Finding) -> tuple[str, str]:
+    return finding.code, finding.resource or ""
 
 
 def _selected(finding: Finding, options: Options) -> bool:

@@ -17,6 +17,7 @@ from preflight.fix.engine import AppliedFix, FixResult, changed_paths, dotted, p
 _URL = re.compile(r"https?://\S+[^\s.,;)]")
 _REFS = re.compile(r"!Ref\s+([A-Za-z0-9]+)|!GetAtt\s+([A-Za-z0-9]+)|\$\{([A-Za-z0-9]+)[.}]|"
                    r"\"Ref\"\s*:\s*\"([A-Za-z0-9]+)\"|\"Fn::GetAtt\"\s*:\s*\[\s*\"([A-Za-z0-9]+)\"")
+_SID = re.compile(r"""["']?Sid["']?\s*:\s*["']?([A-Za-z0-9_-]+)""")
 _CONDITION_KEYS = re.compile(r"\b(aws:Source(?:Arn|Account|OrgID)|kms:EncryptionContext:[\w:/-]+|kms:ViaService|"
                              r"kms:CallerAccount|s3:x-amz-acl|aws:SecureTransport)\b")
 
@@ -75,8 +76,8 @@ def _edit_block(old: str, new: str) -> list[str]:
     if "\n" not in old and "\n" not in new and len(old) + len(new) < 120:
         return [f"  - `{old}` → `{new}`" if old else f"  - inserted `{new}`"]
     block = ["  ```diff"]
-    block += [f"  -{line}" for line in old.rstrip("\n").split("\n")] if old else []
-    block += [f"  +{line}" for line in new.rstrip("\n").split("\n")]
+    block += [f"  -{line.rstrip(chr(13))}" for line in old.strip("\r\n").split("\n")] if old.strip() else []
+    block += [f"  +{line.rstrip(chr(13))}" for line in new.strip("\r\n").split("\n")] if new.strip() else []
     return [*block, "  ```"]
 
 
@@ -184,8 +185,10 @@ def _resolves(results: Sequence[FixResult]) -> list[str]:
                     out.append(f"  - {note}")
             verified = ("; no new access (verifier)" if result.access is not None else
                         "; no-new-access not verified (verifier not available)")
+            sids = _SID.findall("\n".join(fix.inserted))
+            added = f" The edit adds statement(s) {', '.join(repr(s) for s in sids)}." if sids else ""
             out.append(f"  After: re-checked, {fix.code} is no longer reported for {f.resource or 'the template'} "
-                       f"and no other finding appeared{verified}.")
+                       f"and no other finding appeared{verified}.{added}")
     return [*out, ""] if out else []
 
 

@@ -63,7 +63,7 @@ def sub_name(symbol: Symbol, template: Any) -> str:
     """The name a ``${...}`` of Fn::Sub gives ``symbol`` (raises CannotEdit when no reference means it)."""
     from preflight.data.resources import resource_type
 
-    kind, sep, name = symbol.key.partition(":")
+    kind, _, name = symbol.key.partition(":")
     if symbol.kind == "pseudo" and symbol.key.startswith("AWS::"):
         return symbol.key
     if kind == "param" and name in template.parameters:

@@ -50,6 +50,7 @@ RULES: tuple[Rule, ...] = (
         "S3 cannot invoke the function of a bucket notification when the bucket is created",
         "lambda-permission",
         "error",
+        "safe",
     ),
     Rule(
         "PF6403",
@@ -57,6 +58,7 @@ RULES: tuple[Rule, ...] = (
         "Secrets Manager cannot invoke the rotation function",
         "lambda-permission",
         "error",
+        "safe",
     ),
     Rule(
         "PF6404",
@@ -71,6 +73,7 @@ RULES: tuple[Rule, ...] = (
         "Elastic Load Balancing cannot invoke the function registered in a target group",
         "lambda-permission",
         "error",
+        "safe",
     ),
 )
 
@@ -278,7 +281,22 @@ def _invocation_findings(
             f"{why(run)}. Add an AWS::Lambda::Permission for {function.logical_id} with Principal "
             f"{facts.principal} and DependsOn it from {invoker.logical_id}"
         )
-        yield ctx.finding(code, span, message, resource=invoker.logical_id, related=related, notes=facts.docs)
+        fix = None
+        if decision.outcome == "ImplicitDeny":
+            from preflight.fix.lambda_permission import permission_fix
+
+            fix = permission_fix(
+                ctx,
+                f"add an AWS::Lambda::Permission for {function.logical_id} with Principal {facts.principal}, "
+                f"and DependsOn it from {invoker.logical_id}",
+                invoker,
+                function,
+                facts.principal,
+                request.context.get("aws:SourceArn"),
+            )
+        yield ctx.finding(
+            code, span, message, resource=invoker.logical_id, related=related, notes=facts.docs, fix=fix
+        )
         return
     # Allowed, or allowed depending on a value preflight cannot know: either way a permission that refers to the
     # invoking resource is created after it (checked by _ordering); only the race needs an Allow to be reported.
@@ -330,8 +348,11 @@ def _ordering(
         f"{permission.logical_id}, and CloudFormation creates them in parallel. Add DependsOn: "
         f"{permission.logical_id} to {invoker.logical_id}"
     )
+    from preflight.fix.dependson import depends_on_fix
+
     yield ctx.finding(
-        code, span, message, resource=invoker.logical_id, related=related, severity="warning", notes=docs
+        code, span, message, resource=invoker.logical_id, related=related, severity="warning", notes=docs,
+        fix=depends_on_fix(ctx, invoker, [permission.logical_id]),
     )
 
 

@@ -129,7 +129,7 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
     fix = None
     if suggestion is not None:
         message += f". Did you mean {suggestion}?"
-        fix = _replace_policy_fix(ctx, span, arn, suggestion)
+        fix = _replace_policy_fix(ctx, principal, span, arn, suggestion)
     return ctx.finding(
         "PF6501",
         span,
@@ -141,7 +141,7 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
     )
 
 
-def _replace_policy_fix(ctx: Context, span: Any, arn: str, suggestion: str) -> Fix:
+def _replace_policy_fix(ctx: Context, principal: Resource, span: Any, arn: str, suggestion: str) -> Fix:
     """Safe when the data gives exactly one policy the ARN meant: the policy path in the file's text replaced,
     the partition as written (a literal or ${AWS::Partition}) kept."""
     from preflight.fix.edits import CannotEdit, replace_within
@@ -152,8 +152,10 @@ def _replace_policy_fix(ctx: Context, span: Any, arn: str, suggestion: str) -> F
         return Fix(title, "display", reason="more than one existing policy is close to this name: choose one")
     old = ":iam::aws:policy/" + arn.split(":iam::aws:policy/", 1)[1]
     new = ":iam::aws:policy/" + suggestion.split(":iam::aws:policy/", 1)[1]
+    if new.startswith(":iam::aws:policy/" + managed_policy_facts().service_role_path):
+        return Fix(title, "display", reason="the closest policy belongs to a service-linked role (PF6502)")
     try:
-        editable(ctx)
+        editable(ctx, principal)
         return Fix(title, "safe", (replace_within(ctx.document, span, old, new),))
     except CannotEdit as exc:
         return Fix(title, "display", reason=exc.reason)
