@@ -84,7 +84,7 @@ def new_access(old_text: str, new_text: str, path: str, pins: Pins | None = None
 
     given = pins or Pins()
     fixed = given._replace(account_id=given.account_id or ACCOUNT, region=given.region or REGION)
-    old, new = _Side(old_text, path, fixed), _Side(new_text, path, fixed)
+    old, new = _original(old_text, path, fixed), _Side(new_text, path, fixed)
     try:
         if old.ctx is None or new.ctx is None:
             return [] if old.ctx is None else ["the edited template no longer loads"]
@@ -96,8 +96,23 @@ def new_access(old_text: str, new_text: str, path: str, pins: Pins | None = None
             violations.extend(_compare(kind, logical_id, before, after, old, new, fixed))
         return violations
     finally:
-        old.close()
         new.close()
+
+
+_LAST: list[tuple[tuple[str, str, Any], _Side]] = []
+
+
+def _original(text: str, path: str, pins: Pins) -> _Side:
+    """The original side, kept from the previous call: `fix` verifies each round's edits against the same
+    original text, which need not be loaded and modelled again (one entry: the file being fixed)."""
+    key = (text, path, pins)
+    if _LAST and _LAST[0][0] == key:
+        return _LAST[0][1]
+    while _LAST:
+        _LAST.pop()[1].close()
+    side = _Side(text, path, pins)
+    _LAST.append((key, side))
+    return side
 
 
 def _targets(old: _Side, new: _Side) -> Iterator[tuple[str, str]]:
@@ -182,18 +197,29 @@ class _Asker(NamedTuple):
 
 def _compare(kind: str, logical_id: str, before: Policy | None, after: Policy | None, old: _Side, new: _Side,
              pins: Pins) -> Iterator[str]:
+    from preflight.policy import policy_of
     from preflight.policy.evaluate import ALLOW, DEPENDS
 
+    # Only a statement the edit adds (or changes) can allow what was not allowed: removed Denies are reported by
+    # _protections, and a removed Allow takes access away. So the universe is that of the added statements, and
+    # a request they do not allow on their own needs no full decision (the common case: a cheap test).
+    kept = {_statement_key(s) for s in before.statements} if before is not None else set()
+    added = [s for s in after.statements if _statement_key(s) not in kept] if after is not None else []
+    if not added:
+        return
+    added_only = policy_of(added, kind=after.kind if after is not None else "identity", name="added")
     resources = _resources(kind, new.arn(logical_id) or old.arn(logical_id))
-    actions, cut = _actions(before, after, kind)
+    actions, cut = _actions(None, added_only, kind)
     if cut:
         yield f"{_what(kind)} of {logical_id}: more than {MAX_ACTIONS} actions to compare; the rest were not decided"
     documented = _documented(pins.effective_partition, pins.region or REGION, pins.account_id or ACCOUNT)
-    contexts = _contexts(after)
+    contexts = _contexts(added_only)
     problems: dict[str, dict[str, None]] = {}  # what is wrong -> the actions it is wrong for
-    for asker in _askers(old, new, before, after, pins):
+    for asker in _askers(old, new, before, added_only, pins):
         for action in actions:
             for resource, context in ((r, c) for r in resources for c in contexts):
+                if not _may_allow(added, added_only, asker, action, resource, context):
+                    continue
                 if _decide(after, asker, action, resource, context) not in (ALLOW, DEPENDS):
                     continue
                 if _decide(before, asker, action, resource, context) in (ALLOW, DEPENDS):
@@ -253,6 +279,18 @@ def _why_not(asker: _Asker, action: str, documented: Mapping[str, list[tuple[str
 
 def _service_of(name: str) -> str:
     return name.split(".", 1)[0]
+
+
+def _may_allow(statements: list[Any], policy: Policy, asker: _Asker, action: str, resource: Any,
+               context: Mapping[str, Any]) -> bool:
+    """Whether some Allow statement among `statements` may apply to the request (a match of principal, action,
+    resource and conditions that is not a definite no): the cheap test before a full decision."""
+    from preflight.policy import Request
+    from preflight.policy.statements import evaluate_statement, prepare
+    from preflight.policy.tri import NO
+
+    prep = prepare(Request(asker.principal, action, resource, context), same_account=asker.same_account)
+    return any(s.effect == "Allow" and evaluate_statement(s, policy, prep).applies is not NO for s in statements)
 
 
 def _decide(policy: Policy | None, asker: _Asker, action: str, resource: Any, context: Mapping[str, Any]) -> str:
@@ -327,7 +365,7 @@ def _askers(old: _Side, new: _Side, before: Policy | None, after: Policy | None,
     yield _Asker(Principal("aws", "*"), "anyone (an anonymous caller)", False, False, "")
     roles = {lid for side in (old, new) for lid, r in side.resources().items() if r.type == "AWS::IAM::Role"}
     for role in sorted(roles):
-        arn = new.arn(role) or old.arn(role)
+        arn = _role_arn(new, role, pins) or _role_arn(old, role, pins)
         if arn is not None:
             yield _Asker(Principal("aws", arn), f"the role {role}", True, False, "", _identity(new, role))
     for arn in sorted(set(_named(before, after, "aws")) - set(_documented_arns(pins))):
@@ -337,10 +375,24 @@ def _askers(old: _Side, new: _Side, before: Policy | None, after: Policy | None,
     documented = _documented(pins.effective_partition, pins.region or REGION, pins.account_id or ACCOUNT)
     services = set(documented) | set(_named(before, after, "service"))
     for name in sorted(services):
-        if name.startswith("arn:"):
-            yield _Asker(Principal("aws", name), name, False, True, name)
+        if name.startswith("arn:"):  # an AWS-owned principal, such as a service-linked role of the account
+            yield _Asker(Principal("aws", name), name, f":{account}:" in name, True, name)
         else:
             yield _Asker(Principal("service", name), f"the service principal {name}", True, True, name)
+
+
+def _role_arn(side: _Side, role: str, pins: Pins) -> str | None:
+    """A role of the template as a concrete ARN: its RoleName and Path when the template gives them, else a
+    sample generated name (CloudFormation names it stack-logicalid-suffix). A concrete name keeps a generated
+    name from "maybe" matching every ARN pattern (a service-linked role's, say)."""
+    resource = side.resources().get(role)
+    if resource is None or side.ctx is None:
+        return None
+    name = side.ctx.resolve(resource.properties.get("RoleName"))
+    path = side.ctx.resolve(resource.properties.get("Path"))
+    name = name if isinstance(name, str) and name else f"stack-{role}-SAMPLE1A2B3C"[:64]
+    path = path if isinstance(path, str) and path.startswith("/") else "/"
+    return f"arn:{pins.effective_partition}:iam::{pins.account_id or ACCOUNT}:role{path}{name}"
 
 
 def _identity(side: _Side, role: str) -> tuple[Any, ...] | None:
