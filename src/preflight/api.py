@@ -123,17 +123,24 @@ def check_file(path: str, *, pins: Pins | None = None, options: Options | None =
     return check_text(read_template(path), path, pins=pins, options=options)
 
 
-def read_template(path: str) -> str:
-    """The text of a template file. A FIFO, a device or a folder is refused without blocking; at most the size
-    limit plus one byte is read, whatever size the file system reports (issue 12: /dev/zero reports 0)."""
+def read_bytes(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file, or InputError: a FIFO, a device or a folder is refused without
+    blocking, and no more than the limit plus one byte is ever read."""
     from preflight.discover import open_regular
 
     try:
-        data = open_regular(path, MAX_FILE_BYTES + 1)
+        data = open_regular(path, limit + 1)
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(path, f"file is larger than the {MAX_FILE_BYTES // 2**20} MiB limit")
+    if len(data) > limit:
+        raise InputError(path, f"file is larger than the {limit // 2**20} MiB limit")
+    return data
+
+
+def read_template(path: str) -> str:
+    """The text of a template file. A FIFO, a device or a folder is refused without blocking; at most the size
+    limit plus one byte is read, whatever size the file system reports (issue 12: /dev/zero reports 0)."""
+    data = read_bytes(path, MAX_FILE_BYTES)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

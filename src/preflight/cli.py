@@ -379,14 +379,15 @@ def write_atomic(path: str, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        _discard(tmp)
+        discard(tmp)
         raise UsageError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        _discard(tmp)
+        discard(tmp)
         raise
 
 
-def _discard(tmp: str) -> None:
+def discard(tmp: str) -> None:
+    """Remove a temporary file that will not be renamed into place (gone already: nothing to do)."""
     try:
         os.unlink(tmp)
     except OSError:

@@ -175,3 +175,18 @@ def test_property_narrowing_never_counts_as_new_access(actions):
     again = (f"          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:${{AWS::Partition}}:iam::"
              f"${{AWS::AccountId}}:root'}}\n            Action: [{', '.join(actions)}]\n            Resource: '*'\n")
     assert new_access(KEY, _add(KEY, again), "t.yaml") == []
+
+
+def test_an_edit_outside_policies_and_their_resources_is_not_modelled(monkeypatch):
+    """A DependsOn on a log group cannot change who may do what: no model is built (a cheap answer)."""
+    from preflight.fix import access
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was built")
+
+    edited = KEY.replace("    Type: AWS::Logs::LogGroup\n", "    Type: AWS::Logs::LogGroup\n    DependsOn: Key\n")
+    monkeypatch.setattr(access, "_Side", no_model)
+    monkeypatch.setattr(access, "_original", no_model)
+    assert new_access(KEY, edited, "t.yaml") == []
+    with pytest.raises(AssertionError, match="a model was built"):
+        new_access(KEY, _add(KEY, LOGS_STATEMENT), "t.yaml")

@@ -82,6 +82,8 @@ def new_access(old_text: str, new_text: str, path: str, pins: Pins | None = None
     """The violations of "no new access" between two versions of one template (empty: the edit is safe)."""
     from preflight.resolve.pins import Pins
 
+    if not _policies_may_differ(old_text, new_text, path):
+        return []
     given = pins or Pins()
     fixed = given._replace(account_id=given.account_id or ACCOUNT, region=given.region or REGION)
     old, new = _original(old_text, path, fixed), _Side(new_text, path, fixed)
@@ -97,6 +99,42 @@ def new_access(old_text: str, new_text: str, path: str, pins: Pins | None = None
         return violations
     finally:
         new.close()
+
+
+# The resource types whose values can change who may do what: the policy holders and the resources they guard
+# (policy_locations.json), a bucket's public access block, and anything a transform expands into them.
+_ACCESS_TYPES = frozenset({
+    "AWS::KMS::Key", "AWS::S3::Bucket", "AWS::S3::BucketPolicy", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy",
+    "AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
+    "AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Logs::ResourcePolicy",
+    "AWS::SecretsManager::ResourcePolicy",
+})
+
+
+def _policies_may_differ(old_text: str, new_text: str, path: str) -> bool:
+    """False only when no resource that holds or is guarded by a policy differs between the two texts (a
+    DependsOn, a name, an engine version...): then nothing can grant new access, and no model need be built."""
+    from preflight.source.document import LoadError, load_text
+    from preflight.source.nodes import plain_values
+
+    try:
+        old_root, new_root = load_text(old_text, path).root, load_text(new_text, path).root
+    except LoadError:
+        return True
+    if not isinstance(old_root, dict) or not isinstance(new_root, dict):
+        return True
+    if old_root.get("Transform") is not None or new_root.get("Transform") is not None:
+        return True  # SAM and macros generate policies from other resources
+    old_resources, new_resources = old_root.get("Resources"), new_root.get("Resources")
+    if not isinstance(old_resources, dict) or not isinstance(new_resources, dict):
+        return True
+    for name in set(old_resources) | set(new_resources):
+        before, after = old_resources.get(name), new_resources.get(name)
+        kinds = {r.get("Type") for r in (before, after) if isinstance(r, dict)}
+        if (not all(isinstance(k, str) for k in kinds) or kinds & _ACCESS_TYPES) and \
+                plain_values(before) != plain_values(after):
+            return True
+    return False
 
 
 _LAST: list[tuple[tuple[str, str, Any], _Side]] = []

@@ -73,10 +73,10 @@ def run_fix(args: argparse.Namespace) -> int:
 
 
 def _fix_one(path: str, setup: Any, args: argparse.Namespace) -> FileFix:
-    from preflight.api import MAX_FILE_BYTES
+    from preflight.api import MAX_FILE_BYTES, read_bytes
     from preflight.fix.engine import fix_text
 
-    raw = _read_bytes(path, MAX_FILE_BYTES)
+    raw = read_bytes(path, MAX_FILE_BYTES)
     text = _decode(path, raw)
     pins, options = setup(path)
     result = fix_text(text, path, pins=pins, unsafe=args.unsafe_fixes, options=options)
@@ -90,16 +90,6 @@ def _fix_one(path: str, setup: Any, args: argparse.Namespace) -> FileFix:
     return FileFix(path, result, generated, True)
 
 
-def _read_bytes(path: str, limit: int) -> bytes:
-    from preflight.discover import open_regular
-
-    try:
-        data = open_regular(path, limit + 1)
-    except OSError as exc:
-        raise InputError(path, exc.strerror or str(exc)) from None
-    if len(data) > limit:
-        raise InputError(path, f"file is larger than the {limit // 2**20} MiB limit")
-    return data
 
 
 def _decode(path: str, raw: bytes) -> str:
@@ -123,6 +113,7 @@ def write_fixed(path: str, original: bytes, text: str) -> None:
     meanwhile is never overwritten. A symbolic link is followed: its target is replaced, the link kept."""
     import tempfile
 
+    from preflight.cli import discard
     from preflight.discover import open_regular
 
     target = os.path.realpath(path)
@@ -144,18 +135,11 @@ def write_fixed(path: str, original: bytes, text: str) -> None:
             raise InputError(path, "changed on disk since it was read: not written (run fix again)")
         os.replace(tmp, target)
     except OSError as exc:
-        _discard(tmp)
+        discard(tmp)
         raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        _discard(tmp)
+        discard(tmp)
         raise
-
-
-def _discard(tmp: str) -> None:
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
 
 
 # --------------------------------------------------------------------------- output

@@ -14,18 +14,11 @@ from typing import Any
 from preflight.findings import Edit, Fix
 from preflight.fix.edits import CannotEdit, add_resource, remove_item, remove_key
 from preflight.fix.policy import editable
-from preflight.source.nodes import SeqNode
+from preflight.source.nodes import SeqNode, plain_values
 
 _RULES = {"SecurityGroupIngress": "AWS::EC2::SecurityGroupIngress",
           "SecurityGroupEgress": "AWS::EC2::SecurityGroupEgress"}
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _candidates(ctx: Any, edges: list[Any]) -> list[Any]:
@@ -51,7 +44,7 @@ def _move(ctx: Any, edge: Any) -> tuple[Edit, ...]:
     while name in ctx.template.resources:
         name, number = f"{group.logical_id}{prop[len('SecurityGroup'):]}{index}x{number}", number + 1
     body = {"Type": _RULES[prop],
-            "Properties": {"GroupId": {"Fn::GetAtt": [group.logical_id, "GroupId"]}, **_plain(rules[index])}}
+            "Properties": {"GroupId": {"Fn::GetAtt": [group.logical_id, "GroupId"]}, **plain_values(rules[index])}}
     for after in (edge.target, None):
         addition = add_resource(ctx.document, name, body, after=after)
         if not removal.start <= addition.start <= removal.end:

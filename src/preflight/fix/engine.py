@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from preflight.checks.base import Options
 from preflight.findings import Edit, Finding, Fix
-from preflight.source.nodes import SeqNode
+from preflight.source.nodes import SeqNode, plain_values
 
 MAX_ROUNDS = 5
 _LOAD_AHEAD = 1_000_000  # larger texts are left to the check's own quota finding (PF0012), never loaded here
@@ -204,13 +204,7 @@ def describe(finding: Finding) -> str:
 # --------------------------------------------------------------------------- value trees
 
 
-def plain(node: Any) -> Any:
-    """The document as plain values (dicts, lists, scalars): what CloudFormation reads, without spans."""
-    if isinstance(node, dict):
-        return {k: plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    return node
+plain = plain_values  # the document as CloudFormation reads it (source/nodes.py)
 
 
 def touched_path(root: Any, edit: Edit, text: str) -> tuple[Any, ...]:

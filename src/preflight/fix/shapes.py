@@ -8,7 +8,7 @@ from typing import Any
 from preflight.findings import Edit, Fix
 from preflight.fix.edits import CannotEdit, _content_end, _exact, json_text, render_inline, yaml_block
 from preflight.fix.policy import editable
-from preflight.source.nodes import MapNode, SeqNode
+from preflight.source.nodes import MapNode, SeqNode, plain_values
 
 _SINGLE_VALUED = ("Ref ", "Fn::Sub", "Fn::GetAtt", "Fn::ImportValue", "Fn::Join", "Fn::Select", "Fn::Base64")
 
@@ -27,13 +27,6 @@ def _parent(resource: Any, path: tuple[str, ...]) -> tuple[Any, Any]:
     return node, path[-1]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 def _tags_edit(ctx: Any, parent: MapNode, key: str) -> Edit:
     node = parent[key]
@@ -41,7 +34,7 @@ def _tags_edit(ctx: Any, parent: MapNode, key: str) -> Edit:
         raise CannotEdit("the tags are not a plain mapping of names to values")
     document, text = ctx.document, ctx.document.text
     span = _exact(text, parent.value_spans.get(key), "the tags")
-    pairs = [{"Key": name, "Value": _plain(value)} for name, value in node.items()]
+    pairs = [{"Key": name, "Value": plain_values(value)} for name, value in node.items()]
     column = span.start - (text.rfind("\n", 0, span.start) + 1)
     if document.style.format == "json" and text[span.start] == "{":
         return Edit(span.start, span.end, json_text(pairs, column, document.style))

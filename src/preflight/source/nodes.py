@@ -57,3 +57,12 @@ def child_span(node: Any, key: Any, default: Span = NO_SPAN) -> Span:
     if isinstance(node, SeqNode) and isinstance(key, int):
         return node.item_span(key)
     return span_of(node, default)
+
+
+def plain_values(node: Any) -> Any:
+    """A node tree as plain values (dicts, lists, scalars): what CloudFormation reads, without spans."""
+    if isinstance(node, dict):
+        return {k: plain_values(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain_values(v) for v in node]
+    return node
