@@ -185,8 +185,7 @@ def test_an_edit_outside_policies_and_their_resources_is_not_modelled(monkeypatc
         raise AssertionError("a model was built")
 
     edited = KEY.replace("    Type: AWS::Logs::LogGroup\n", "    Type: AWS::Logs::LogGroup\n    DependsOn: Key\n")
-    monkeypatch.setattr(access, "_Side", no_model)
-    monkeypatch.setattr(access, "_original", no_model)
+    monkeypatch.setattr(access, "_side", no_model)
     assert new_access(KEY, edited, "t.yaml") == []
     with pytest.raises(AssertionError, match="a model was built"):
         new_access(KEY, _add(KEY, LOGS_STATEMENT), "t.yaml")

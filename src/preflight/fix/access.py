@@ -86,19 +86,16 @@ def new_access(old_text: str, new_text: str, path: str, pins: Pins | None = None
         return []
     given = pins or Pins()
     fixed = given._replace(account_id=given.account_id or ACCOUNT, region=given.region or REGION)
-    old, new = _original(old_text, path, fixed), _Side(new_text, path, fixed)
-    try:
-        if old.ctx is None or new.ctx is None:
-            return [] if old.ctx is None else ["the edited template no longer loads"]
-        violations = list(_protections(old, new))
-        for kind, logical_id in _targets(old, new):
-            before, after = old.policy(kind, logical_id), new.policy(kind, logical_id)
-            if _same(before, after):
-                continue
-            violations.extend(_compare(kind, logical_id, before, after, old, new, fixed))
-        return violations
-    finally:
-        new.close()
+    old, new = _side(old_text, path, fixed), _side(new_text, path, fixed)
+    if old.ctx is None or new.ctx is None:
+        return [] if old.ctx is None else ["the edited template no longer loads"]
+    violations = list(_protections(old, new))
+    for kind, logical_id in _targets(old, new):
+        before, after = old.policy(kind, logical_id), new.policy(kind, logical_id)
+        if _same(before, after):
+            continue
+        violations.extend(_compare(kind, logical_id, before, after, old, new, fixed))
+    return violations
 
 
 # The resource types whose values can change who may do what: the policy holders and the resources they guard
@@ -114,13 +111,9 @@ _ACCESS_TYPES = frozenset({
 def _policies_may_differ(old_text: str, new_text: str, path: str) -> bool:
     """False only when no resource that holds or is guarded by a policy differs between the two texts (a
     DependsOn, a name, an engine version...): then nothing can grant new access, and no model need be built."""
-    from preflight.source.document import LoadError, load_text
     from preflight.source.nodes import plain_values
 
-    try:
-        old_root, new_root = load_text(old_text, path).root, load_text(new_text, path).root
-    except LoadError:
-        return True
+    old_root, new_root = _root(old_text, path), _root(new_text, path)
     if not isinstance(old_root, dict) or not isinstance(new_root, dict):
         return True
     if old_root.get("Transform") is not None or new_root.get("Transform") is not None:
@@ -137,20 +130,41 @@ def _policies_may_differ(old_text: str, new_text: str, path: str) -> bool:
     return False
 
 
-_LAST: list[tuple[tuple[str, str, Any], _Side]] = []
+_SIDES: list[tuple[tuple[str, str, Any], _Side]] = []  # most recent last
+_KEEP = 4
 
 
-def _original(text: str, path: str, pins: Pins) -> _Side:
-    """The original side, kept from the previous call: `fix` verifies each round's edits against the same
-    original text, which need not be loaded and modelled again (one entry: the file being fixed)."""
+def _side(text: str, path: str, pins: Pins) -> _Side:
+    """A version of the template, modelled once: `fix` verifies a round's text against the original, then the
+    next round's against it, and the final text against the original again, so the last few are kept."""
     key = (text, path, pins)
-    if _LAST and _LAST[0][0] == key:
-        return _LAST[0][1]
-    while _LAST:
-        _LAST.pop()[1].close()
+    for index, (known, side) in enumerate(_SIDES):
+        if known == key:
+            _SIDES.append(_SIDES.pop(index))
+            return side
     side = _Side(text, path, pins)
-    _LAST.append((key, side))
+    _SIDES.append((key, side))
+    while len(_SIDES) > _KEEP:
+        _SIDES.pop(0)[1].close()
     return side
+
+
+_ROOTS: dict[tuple[str, str], Any] = {}
+
+
+def _root(text: str, path: str) -> Any:
+    """The loaded value tree of a text (None when it does not load), for the last few texts."""
+    from preflight.source.document import LoadError, load_text
+
+    key = (text, path)
+    if key not in _ROOTS:
+        if len(_ROOTS) >= _KEEP:
+            del _ROOTS[next(iter(_ROOTS))]
+        try:
+            _ROOTS[key] = load_text(text, path).root
+        except LoadError:
+            _ROOTS[key] = None
+    return _ROOTS[key]
 
 
 def _targets(old: _Side, new: _Side) -> Iterator[tuple[str, str]]:
@@ -253,7 +267,9 @@ def _compare(kind: str, logical_id: str, before: Policy | None, after: Policy | 
     documented = _documented(pins.effective_partition, pins.region or REGION, pins.account_id or ACCOUNT)
     contexts = _contexts(added_only)
     problems: dict[str, dict[str, None]] = {}  # what is wrong -> the actions it is wrong for
-    for asker in _askers(old, new, before, added_only, pins):
+    askers = [a for a in _askers(old, new, before, added_only, pins)
+              if actions and resources and _named_by(added, added_only, a, actions[0], resources[0])]
+    for asker in askers:
         for action in actions:
             for resource, context in ((r, c) for r in resources for c in contexts):
                 if not _may_allow(added, added_only, asker, action, resource, context):
@@ -317,6 +333,18 @@ def _why_not(asker: _Asker, action: str, documented: Mapping[str, list[tuple[str
 
 def _service_of(name: str) -> str:
     return name.split(".", 1)[0]
+
+
+def _named_by(statements: list[Any], policy: Policy, asker: _Asker, action: str, resource: Any) -> bool:
+    """Whether some Allow statement among `statements` may name `asker` as its principal (directly, or through
+    its account): a principal none of them names gains nothing from them, whatever the action."""
+    from preflight.policy import Request
+    from preflight.policy.statements import prepare, principal_matches
+    from preflight.policy.tri import NO
+
+    prep = prepare(Request(asker.principal, action, resource, _BASE_CONTEXT), same_account=asker.same_account)
+    return any(s.effect == "Allow" and (s.principal is None or any(t is not NO for t in principal_matches(s, policy, prep)))
+               for s in statements)
 
 
 def _may_allow(statements: list[Any], policy: Policy, asker: _Asker, action: str, resource: Any,
