@@ -188,6 +188,7 @@ def _oversized(catalog: dict[str, Any], path: str, text: str) -> Finding | None:
     deployment accepts): say so at once, located where the limit is crossed, instead of spending seconds and
     gigabytes loading what cannot be deployed (issue 12)."""
     from preflight.checks.structure import body_bytes, limit_offset
+    from preflight.data.errors import format_error
     from preflight.data.quotas import template_quotas
     from preflight.source.span import LineIndex
 
@@ -195,7 +196,8 @@ def _oversized(catalog: dict[str, Any], path: str, text: str) -> Finding | None:
     if len(text) <= limit // 4 or (size := body_bytes(text)) <= limit:  # UTF-8 takes at most 4 bytes a character
         return None
     at = limit_offset(text, limit)
-    message = (f"Template may not exceed {limit} bytes in size: this one is {size:,} bytes (CloudFormation's quota "
+    quoted = format_error("template-quota:body", Limit=str(limit)).rstrip(".")
+    message = (f"{quoted}: this one is {size:,} bytes (CloudFormation's quota "
                f"for a template body, even in S3); not checked further: split it into nested stacks")
     return _engine_finding(catalog, path, "PF0012", LineIndex(text).span(at, at), message)
 

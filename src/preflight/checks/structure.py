@@ -173,8 +173,8 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
             first_over = list(node)[limit]
             yield ctx.finding(
                 "PF0012", node.key_span(first_over),
-                f"{_QUOTA_ERRORS[section].format(count=len(node), limit=limit)} (the first one over the quota is "
-                f"{first_over}); split the template into nested stacks")
+                f"{_quota_error(section, len(node), limit)} (the first one over the quota is {first_over}); split "
+                f"the template into nested stacks")
         yield from _long_names(ctx, node, section, quotas.name_chars)
     yield from _mapping_quotas(ctx, root.get("Mappings"), quotas.mapping_attributes, quotas.name_chars)
     description = root.get("Description")
@@ -205,15 +205,19 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
 
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:")
-# CloudFormation's words as users reported them (its documentation does not print them): resources in
-# amplify-education/serverless-log-forwarding#26, parameters in aws/aws-cdk#8736, outputs in
-# dougmoscrop/serverless-plugin-split-stacks#43. No report quotes the mappings message: ours is not a quote.
-_QUOTA_ERRORS = {
-    "Resources": "Template format error: Number of resources, {count}, is greater than maximum allowed, {limit}",
-    "Parameters": "Template format error: Parameter count {count} is greater than max allowed {limit}",
-    "Outputs": "Template format error: Outputs count {count} is greater than max allowed {limit}",
-    "Mappings": "the template has {count} mappings, more than the {limit} CloudFormation allows",
-}
+# CloudFormation's words (data/aws_errors.json, signature "template-quota", with the threads that quote them); no
+# report quotes the message for mappings, so that one is ours and says so by not being a quote.
+_QUOTA_ERRORS = {"Resources": "template-quota", "Parameters": "template-quota:parameters",
+                 "Outputs": "template-quota:outputs"}
+
+
+def _quota_error(section: str, count: int, limit: int) -> str:
+    from preflight.data.errors import format_error
+
+    signature = _QUOTA_ERRORS.get(section)
+    if signature is None:
+        return f"the template has {count} {section.lower()}, more than the {limit} CloudFormation allows"
+    return format_error(signature, Count=str(count), Limit=str(limit))
 
 
 def _parameter_defaults(ctx: Context, limit: int) -> Iterator[Finding]:
