@@ -63,6 +63,8 @@ class Finding(NamedTuple):
     doc_url: str | None = None
     construct_path: str | None = None
     notes: tuple[str, ...] = ()  # the doc pages behind the message
+    phase: str | None = None  # warnings only: deploy | rollback | runtime | account (checks.base.PHASES)
+    when: tuple[str, ...] = ()  # the condition scenarios the problem shows in, when not all of them
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.span.line, self.span.column, self.code, self.message)
@@ -89,4 +91,8 @@ class Finding(NamedTuple):
             data["construct_path"] = self.construct_path
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.phase:
+            data["phase"] = self.phase
+        if self.when:
+            data["when"] = list(self.when)
         return data

@@ -193,7 +193,7 @@ def test_violation_in_one_scenario_only_is_a_warning_naming_the_parameter_value(
             "warning",
             (
                 "Name 'checkout-frontend-staging-eu-central' (36 characters): Name must be at most 32 "
-                "characters (when Env=staging-eu-central)"
+                "characters (when Env=staging-eu-central, i.e. IsProd=false)"
             ),
         )
     ]
@@ -239,7 +239,7 @@ def test_duplicate_only_when_a_condition_holds_is_a_warning():
     ((line, _, severity, message),) = findings(text, "PF3003")
     assert (line, severity) == (16, "warning")
     assert message.startswith("QueueName 'jobs' is also the name of A (line 8)") and message.endswith(
-        "(when Mode=pair)"
+        "(when Mode=pair, i.e. Pair=true)"
     )
 
 

@@ -125,7 +125,7 @@ Resources:""" + ROOT_KEY.format(name="Key") + """
       KmsKeyId: !If [UseKey, !GetAtt Key.Arn, !Ref AWS::NoValue]
 """
     [finding] = [f for f in run(text) if f.code == "PF6101"]
-    assert finding.severity == "warning" and "UseKey=true" in finding.message
+    assert finding.severity == "warning" and "(when Encrypt=yes, i.e. UseKey=true)" in finding.message and finding.when == ("Encrypt=yes, i.e. UseKey=true",)
 
 
 def test_region_bound_logs_principal_depends_on_the_region_and_a_pin_decides():

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from preflight import data
 from preflight.checks.base import Check, Context, Rule
-from preflight.checks.names import describe, show
+from preflight.checks.names import show
 from preflight.data import names_data
 from preflight.data.errors import fill, format_error
 from preflight.findings import Finding
@@ -195,21 +195,19 @@ def _twice_in_template(ctx: Context, members: list[Resource]) -> Iterator[Findin
         info = data.singleton(rtype)
         assert info is not None
         second = same[1]
-        severity = "error" if len(together) == len(ctx.resolver.scenarios.scenarios) else "warning"
         message = (
             f"{len(same)} resources of type {rtype}, of which an account holds one per "
             f"{'Region' if info.scope == 'account-region' else 'account'}: the second create fails with "
             f"'{_error_text(second, info)}'. Keep one"
         )
-        if severity == "warning":
-            message += f" (when {describe(together[0])})"
         yield ctx.finding(
             "PF5001",
             second.key_span,
             message,
             resource=second.logical_id,
             related=[r.logical_id for r in same],
-            severity=severity,
+            severity="error",  # two in one template: the second create fails whatever the account holds
+            when=together,
         )
 
 

@@ -7,7 +7,7 @@ category, severity and documentation from the catalog (house rule 4: metadata li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from preflight.model.graph import Graph
     from preflight.model.template import Resource, Template
     from preflight.resolve.resolver import Resolver
+    from preflight.resolve.scenarios import Scenario
     from preflight.source.document import Document
 
 CATEGORIES = (
@@ -35,6 +36,9 @@ CATEGORIES = (
     "other",
 )
 FIX_SAFETIES = ("none", "safe", "unsafe", "display")
+# When a warning's failure would show (README "Phases"): the create or update itself, the rollback after a failure,
+# the running stack (it deploys, then the feature silently does not work), or the account's state.
+PHASES = ("deploy", "rollback", "runtime", "account")
 DOC_BASE = "docs/checks/"
 
 
@@ -47,6 +51,7 @@ class Rule(NamedTuple):
     category: str
     severity: str
     fix: str = "none"
+    phase: str = "deploy"  # one of PHASES: when the failure this rule predicts shows
 
     @property
     def doc_url(self) -> str:
@@ -126,8 +131,22 @@ class Context:
         fix: Fix | None = None,
         severity: str | None = None,
         notes: Iterable[str] = (),
+        when: Sequence[Scenario] | None = None,
+        phase: str | None = None,
     ) -> Finding:
+        """A finding of catalog rule `code`. `when`: the condition scenarios in which the problem shows; when they
+        are only some of the template's scenarios, the outcome depends on parameter values, so an error becomes a
+        warning and the message names the scenario (the one place where a scenario verdict becomes a finding)."""
         rule = self.rules[code]
+        severity = severity or rule.severity
+        shown: tuple[str, ...] = ()
+        if when is not None:
+            distinct = tuple(dict.fromkeys(when))
+            if len(distinct) < len(self.resolver.scenarios.scenarios):
+                shown = tuple(describe_scenario(s) for s in distinct)
+                message += f" (when {scenario_list(shown)})"
+                if severity == "error":
+                    severity = "warning"
         construct = None
         if resource and resource in self.template.resources:
             construct = self.template.resources[resource].construct_path
@@ -136,7 +155,7 @@ class Context:
             span=span,
             code=code,
             category=rule.category,
-            severity=severity or rule.severity,
+            severity=severity,
             message=message,
             resource=resource,
             related=tuple(r for r in dict.fromkeys(related) if r != resource),
@@ -144,7 +163,22 @@ class Context:
             doc_url=rule.doc_url,
             construct_path=construct,
             notes=tuple(notes),
+            phase=(phase or rule.phase) if severity == "warning" else None,
+            when=shown,
         )
+
+
+def describe_scenario(scenario: Scenario) -> str:
+    """The deploy-time choice a scenario stands for: its parameter values when known, then its conditions."""
+    from preflight.resolve.scenarios import Other
+
+    chosen = [f"{name}={value}" for name, value in scenario.inputs if not isinstance(value, Other)]
+    return f"{', '.join(chosen)}, i.e. {scenario.describe()}" if chosen else scenario.describe()
+
+
+def scenario_list(shown: Sequence[str], limit: int = 3) -> str:
+    more = len(shown) - limit
+    return "; ".join(shown[:limit]) + (f"; and {more} more" if more > 0 else "")
 
 
 def iter_checks(checks: Iterable[Check], types: Iterable[str]) -> Iterator[Check]:

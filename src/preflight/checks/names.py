@@ -19,7 +19,7 @@ from preflight.data import names_data
 from preflight.data.errors import format_error
 from preflight.findings import Finding
 from preflight.model.template import Resource
-from preflight.resolve.scenarios import Other, Scenario
+from preflight.resolve.scenarios import Scenario
 from preflight.resolve.values import Symbol, Symbolic, render
 from preflight.source.span import Span
 
@@ -144,12 +144,6 @@ def show(value: Any) -> str:
     return text if len(text) <= 300 else f"{text[:200]}... ({len(text):,} characters)"
 
 
-def describe(scenario: Scenario) -> str:
-    """The deploy-time choice a scenario stands for: its parameter values when known, else its conditions."""
-    chosen = [f"{name}={value}" for name, value in scenario.inputs if not isinstance(value, Other)]
-    return ", ".join(chosen) if chosen else scenario.describe()
-
-
 def _emit(
     ctx: Context,
     resource: Resource,
@@ -158,12 +152,7 @@ def _emit(
     related: Iterable[str] = (),
 ) -> Iterator[Finding]:
     """One finding per problem; a problem that only some condition scenarios show is a warning naming them."""
-    total = len(ctx.resolver.scenarios.scenarios)
     for problem, where in found.items():
-        severity, message = problem.severity, problem.message
-        if len(where) < total:
-            severity = "warning" if severity == "error" else severity
-            message += f" (when {describe(where[0])})"
         fix = None
         info = data.resource_type(resource.type) if problem.kind == "lowercase" else None
         if info is not None and info.name_property:
@@ -171,8 +160,8 @@ def _emit(
 
             fix = lowercase_fix(ctx, resource, info.name_property)
         yield ctx.finding(
-            problem.code, span, message, resource=resource.logical_id, related=related, severity=severity,
-            fix=fix,
+            problem.code, span, problem.message, resource=resource.logical_id, related=related,
+            severity=problem.severity, fix=fix, when=where,
         )
 
 
@@ -733,13 +722,12 @@ def check_duplicate_names(ctx: Context) -> Iterator[Finding]:
             if first != logical_id:
                 clashes.setdefault((first, logical_id), []).append(scenario)
                 shown[(first, logical_id)] = entry[1]
-    total = len(ctx.resolver.scenarios.scenarios)
     for pair, where in clashes.items():
-        yield _duplicate_finding(ctx, pair[0], pair[1], shown[pair], where, total)
+        yield _duplicate_finding(ctx, pair[0], pair[1], shown[pair], where)
 
 
 def _duplicate_finding(
-    ctx: Context, first_id: str, second_id: str, name: Any, where: list[Scenario], total: int
+    ctx: Context, first_id: str, second_id: str, name: Any, where: list[Scenario]
 ) -> Finding:
     first, second = ctx.template.resources[first_id], ctx.template.resources[second_id]
     info = data.resource_type(second.type)
@@ -755,12 +743,8 @@ def _duplicate_finding(
         f"must be {unique}, so the second create fails with '{format_error('already-exists', Name=shown)}'. Give each resource its "
         f"own name, or omit {prop} and let CloudFormation generate one"
     )
-    severity = None
-    if len(where) < total:
-        severity = "warning"
-        message += f" (when {describe(where[0])})"
     return ctx.finding(
-        "PF3003", second.prop_span(prop), message, resource=second_id, related=(first_id,), severity=severity
+        "PF3003", second.prop_span(prop), message, resource=second_id, related=(first_id,), when=where
     )
 
 
@@ -806,17 +790,13 @@ def _stage_clash(
         f"{deployment.logical_id} and keep {stage.logical_id} (with DeploymentId: !Ref "
         f"{deployment.logical_id}) as the only owner of the stage"
     )
-    severity = None
-    if len(hits) < len(ctx.resolver.scenarios.scenarios):
-        severity = "warning"
-        message += f" (when {describe(scenario)})"
     yield ctx.finding(
         "PF3004",
         stage.prop_span(creator.stage_name_property),
         message,
         resource=stage.logical_id,
         related=(deployment.logical_id,),
-        severity=severity,
+        when=[hit[0] for hit in hits],
     )
 
 

@@ -699,10 +699,6 @@ def request_text(run: Replayed) -> str:
     return f"{principal_text(request)} -> {request.action} on {render(request.resource)}"
 
 
-def scenario_text(scenarios: Iterable[Scenario]) -> str:
-    return "; ".join(s.describe() for s in scenarios)
-
-
 def failure_message(verdict: Verdict, lead: str) -> str:
     """``lead``: the error or symptom text; then the failing request and why."""
     run = verdict.culprit
@@ -711,8 +707,6 @@ def failure_message(verdict: Verdict, lead: str) -> str:
     if run.undecided:
         deps = ", ".join(run.decision.depends_on) or "a value known only at deploy time"
         message = f"{lead} unless {run.policy.label} allows {request_text(run)}, which depends on {deps}"
-    if verdict.only_when:
-        message += f" (when {scenario_text(verdict.only_when)})"
     return message
 
 
@@ -771,6 +765,7 @@ def report(
         fix=fix,
         severity=verdict.severity,
         notes=notes,
+        when=verdict.only_when or None,
     )
 
 

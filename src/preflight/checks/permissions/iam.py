@@ -48,7 +48,6 @@ from preflight.services.replay import (
     fold,
     named_but_conditioned,
     request_text,
-    scenario_text,
     why,
     workspace,
 )
@@ -447,8 +446,6 @@ def _role_message(outcome: _Outcome, how: _Explain) -> str:
             others = [a for a in actions if a != action]
             message += "none of them allows it" + (f" (nor {', '.join(others)})" if others else "")
             message += f". Add to {role}: {_statement(actions, how.statement_resource)}{how.hint}"
-    if outcome.only_when:
-        message += f" (when {scenario_text(outcome.only_when)})"
     return message
 
 
@@ -489,6 +486,7 @@ def _role_finding(
         related=[how.role.logical_id, *related],
         severity=outcome.severity,
         notes=[f"documented in {url}" for url in docs[:1]],
+        when=outcome.only_when or None,
     )
 
 
