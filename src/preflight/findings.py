@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from preflight.source.span import Span
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def fails_run(severity: str, phase: str | None, fail_on: str, phases: Collection[str] = ()) -> bool:
+    """Whether a finding makes the run fail: its severity is at or above `fail_on` (--fail-on) and, when `phases`
+    narrows the warnings (--fail-on-phase), a warning's phase is one of them. Errors and infos are not narrowed."""
+    if SEVERITY_RANK[severity] < SEVERITY_RANK[fail_on]:
+        return False
+    return not (phases and severity == "warning" and phase not in phases)
 
 
 class Edit(NamedTuple):
@@ -50,6 +58,28 @@ def _place(position: Position, offset: int) -> dict[str, int]:
     return {"line": line, "column": column}
 
 
+class Explanation(NamedTuple):
+    """The request a policy finding is about, for the change report's before/after decision (issue #9).
+
+    ``text``: the request as the message names it; ``before``: why it is denied, naming the deciding statement (or
+    its absence). The rest is what deciding it again on a fixed template takes, as plain picklable values: the
+    policy kind (services.replay.Workspace.policy_for), the resource whose policy guards it, the scenario's
+    conditions, and the request and its principal's side (identity "none" | "allow-all" | "unknown")."""
+
+    text: str
+    before: str
+    policy: str
+    guard: str
+    conditions: tuple[tuple[str, bool], ...]
+    principal: tuple[str, Any, Any]  # kind, value, account
+    action: str
+    resource: Any
+    context: tuple[tuple[str, Any], ...]
+    identity: str = "none"
+    service: str | None = None
+    same_account: bool = True
+
+
 class Finding(NamedTuple):
     file: str
     span: Span
@@ -65,6 +95,7 @@ class Finding(NamedTuple):
     notes: tuple[str, ...] = ()  # the doc pages behind the message
     phase: str | None = None  # warnings only: deploy | rollback | runtime | account (checks.base.PHASES)
     when: tuple[str, ...] = ()  # the condition scenarios the problem shows in, when not all of them
+    explanation: Explanation | None = None  # a policy finding's request and deciding statement
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file, self.span.line, self.span.column, self.code, self.message)
@@ -95,4 +126,6 @@ class Finding(NamedTuple):
             data["phase"] = self.phase
         if self.when:
             data["when"] = list(self.when)
+        if self.explanation is not None:
+            data["request"] = {"request": self.explanation.text, "decision": self.explanation.before}
         return data

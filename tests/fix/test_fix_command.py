@@ -194,3 +194,56 @@ def test_report_lists_the_protections_kept(tmp_path):
     assert "TLS-only Deny statement at `Resources.BucketPolicy.Properties.PolicyDocument.Statement.0`" in report
     assert "public access block at `Resources.Bucket.Properties.PublicAccessBlockConfiguration`" in report
     assert "Resources not changed (2): `Bucket`, `BucketPolicy`." in report
+
+
+KEY_FOR_LOGS = """\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: Root
+            Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: 'kms:*'
+            Resource: '*'
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      KmsKeyId: !GetAtt Key.Arn
+"""
+
+
+def test_report_decides_the_request_before_and_after(tmp_path, capsys):
+    """Section 3: the service's request, denied before (by the absence of a statement naming it), allowed after
+    by the added statement, located in the fixed template."""
+    path, report = tmp_path / "t.yaml", tmp_path / "report.md"
+    path.write_text(KEY_FOR_LOGS)
+    assert main(["fix", str(path), "--report", str(report), *PINS]) == 1
+    section = report.read_text().split("## 3.")[1].split("## 4.")[0]
+    request = ("logs.${AWS::Region}.amazonaws.com -> kms:Encrypt on "
+               "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}")
+    assert f"  Request: {request}.\n" in section
+    assert "  Before: denied: no statement of the key policy of Key names logs.${AWS::Region}.amazonaws.com.\n" in section
+    assert '  After: allowed by statement 2 "AllowCloudWatchLogs" (line 13) in the fixed template.\n' in section
+
+
+def test_json_applied_fix_carries_the_request_decision(tmp_path, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text(KEY_FOR_LOGS)
+    main(["fix", str(path), "--format", "json", *PINS])
+    [applied] = json.loads(capsys.readouterr().out)["files"][0]["applied"]
+    assert applied["request"]["outcome"] == "Allow"
+    assert applied["request"]["after"] == 'allowed by statement 2 "AllowCloudWatchLogs" (line 13)'
+    assert applied["request"]["before"].startswith("no statement of the key policy of Key names logs.")
+
+
+def test_check_json_names_the_denied_request(tmp_path, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text(KEY_FOR_LOGS)
+    main(["check", str(path), "--format", "json", *PINS])
+    [finding] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "PF6101"]
+    assert finding["request"]["request"].startswith("logs.${AWS::Region}.amazonaws.com -> kms:Encrypt on ")
+    assert finding["request"]["decision"] == "no statement of the key policy of Key names logs.${AWS::Region}.amazonaws.com"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from preflight.findings import Finding, Fix
+from preflight.findings import Explanation, Finding, Fix
 from preflight.source.span import Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,6 +133,7 @@ class Context:
         notes: Iterable[str] = (),
         when: Sequence[Scenario] | None = None,
         phase: str | None = None,
+        explanation: Explanation | None = None,
     ) -> Finding:
         """A finding of catalog rule `code`. `when`: the condition scenarios in which the problem shows; when they
         are only some of the template's scenarios, the outcome depends on parameter values, so an error becomes a
@@ -165,6 +166,7 @@ class Context:
             notes=tuple(notes),
             phase=(phase or rule.phase) if severity == "warning" else None,
             when=shown,
+            explanation=explanation,
         )
 
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from preflight.errors import InputError, UsageError
@@ -28,10 +29,11 @@ class FileFix(NamedTuple):
     generated: bool  # a cdk.out template: never written
     written: bool
     error: str | None = None  # why a change could not be written
+    decided: tuple[Any, ...] = ()  # per applied fix, its request decided again on the fixed text (fix.explain)
 
 
 def run_fix(args: argparse.Namespace) -> int:
-    from preflight.check_cmd import _setup, merge, read_config
+    from preflight.check_cmd import _setup, merge, read_config, with_environments
     from preflight.checks.base import Options
     from preflight.cli import _pins, _split_parameter_args, check_output_path, read_scps, write_atomic
     from preflight.discover import discover
@@ -49,6 +51,7 @@ def run_fix(args: argparse.Namespace) -> int:
                            extra={"layers": read_scps(args.scp)} if args.scp else {})
     setup = _setup(args, config, _pins(args), base_options)
     found = discover(args.paths)
+    setup = with_environments(setup, found.environments)
     for path in found.files:
         setup(path)
     errors: list[str] = [str(e) for e in found.errors]
@@ -66,7 +69,8 @@ def run_fix(args: argparse.Namespace) -> int:
     if args.report:
         from preflight.fix.report import render_report
 
-        write_atomic(args.report, render_report([d.result for d in done], {d.path for d in done if d.generated}))
+        write_atomic(args.report, render_report([d.result for d in done], {d.path for d in done if d.generated},
+                                                [d.decided for d in done]))
     for error in errors:
         print(f"preflight: {error}", file=sys.stderr)
     return _exit_code(args, done, errors)
@@ -81,13 +85,18 @@ def _fix_one(path: str, setup: Any, args: argparse.Namespace) -> FileFix:
     pins, options = setup(path)
     result = fix_text(text, path, pins=pins, unsafe=args.unsafe_fixes, options=options)
     generated = is_generated(path)
+    decided: tuple[Any, ...] = ()
+    if result.applied and (args.report or args.format == "json"):  # only what a report or JSON shows is computed
+        from preflight.fix.explain import decisions_after
+
+        decided = tuple(decisions_after(result, pins))
     if not (args.write and result.changed) or generated:
-        return FileFix(path, result, generated, False)
+        return FileFix(path, result, generated, False, decided=decided)
     try:
         write_fixed(path, raw, result.text)
     except InputError as exc:
-        return FileFix(path, result, generated, False, exc.message)
-    return FileFix(path, result, generated, True)
+        return FileFix(path, result, generated, False, exc.message, decided)
+    return FileFix(path, result, generated, True, decided=decided)
 
 
 
@@ -212,12 +221,12 @@ def _json(args: argparse.Namespace, done: list[FileFix]) -> dict[str, Any]:
     from preflight import __version__
 
     return {"version": __version__, "files_checked": len(done), "mode": "write" if args.write else "diff",
-            "files": [file_json(item.result, generated=item.generated, written=item.written, error=item.error)
-                      for item in done]}
+            "files": [file_json(item.result, generated=item.generated, written=item.written, error=item.error,
+                                decided=item.decided) for item in done]}
 
 
 def file_json(result: FixResult, *, generated: bool = False, written: bool = False,
-              error: str | None = None) -> dict[str, Any]:
+              error: str | None = None, decided: Sequence[Any] = ()) -> dict[str, Any]:
     from preflight.source.span import LineIndex
 
     index = LineIndex(result.original)
@@ -239,6 +248,10 @@ def file_json(result: FixResult, *, generated: bool = False, written: bool = Fal
                           "violations": list(result.access or [])},
         "diff": unified_diff(result) if not generated else "",
     }
+    for entry, verdict in zip(data["applied"], decided, strict=False):
+        if verdict is not None:
+            entry["request"] = {"request": verdict.request, "before": verdict.before, "after": verdict.after,
+                                "outcome": verdict.outcome}
     if generated:
         data["cdk"] = cdk_code(result)
     if error:
@@ -252,12 +265,12 @@ def _place(index: Any, offset: int) -> dict[str, int]:
 
 
 def _exit_code(args: argparse.Namespace, done: list[FileFix], errors: list[str]) -> int:
-    from preflight.findings import SEVERITY_RANK
+    from preflight.findings import fails_run
 
     if errors or any(f.code == "PF0000" for d in done for f in d.result.findings):
         return EXIT_USAGE
-    threshold = SEVERITY_RANK[args.fail_on]
-    if any(SEVERITY_RANK[f.severity] >= threshold for d in done for f in d.result.findings):
+    left = (f for d in done for f in d.result.findings)
+    if any(fails_run(f.severity, f.phase, args.fail_on, args.fail_on_phase) for f in left):
         return EXIT_FINDINGS
     pending = any(d.result.changed and not d.written for d in done)
     return EXIT_FINDINGS if pending else EXIT_CLEAN

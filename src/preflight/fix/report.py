@@ -13,6 +13,7 @@ from typing import Any
 
 from preflight.findings import Finding
 from preflight.fix.engine import AppliedFix, FixResult, changed_paths, dotted, plain
+from preflight.fix.explain import Decided
 
 _URL = re.compile(r"https?://\S+[^\s.,;)]")
 _REFS = re.compile(r"!Ref\s+([A-Za-z0-9]+)|!GetAtt\s+([A-Za-z0-9]+)|\$\{([A-Za-z0-9]+)[.}]|"
@@ -22,7 +23,9 @@ _CONDITION_KEYS = re.compile(r"\b(aws:Source(?:Arn|Account|OrgID)|kms:Encryption
                              r"kms:CallerAccount|s3:x-amz-acl|aws:SecureTransport)\b")
 
 
-def render_report(results: Sequence[FixResult], generated: Collection[str] = ()) -> str:
+def render_report(results: Sequence[FixResult], generated: Collection[str] = (),
+                  decided: Sequence[Sequence[Decided | None]] | None = None) -> str:
+    """`decided`: per result, per applied fix, its request decided again on the fixed text (fix.explain)."""
     out = ["# Change report: preflight fix", ""]
     changed = [r for r in results if r.applied]
     files = ", ".join(f"`{r.path}`" for r in results) or "none"
@@ -38,7 +41,7 @@ def render_report(results: Sequence[FixResult], generated: Collection[str] = ())
     for result in results:
         out += _unchanged(result)
     out += ["## 3. Why this resolves the failure", ""]
-    out += _resolves(changed) or ["No fix was applied.", ""]
+    out += _resolves(results, decided) or ["No fix was applied.", ""]
     out += ["## 4. Observable results after deployment", ""]
     out += _observable(changed) or ["No fix was applied.", ""]
     out += ["## 5. Notes for future changes", ""]
@@ -173,13 +176,18 @@ def _at(node: Any, path: Sequence[Any]) -> Any:
 # --------------------------------------------------------------------------- 3, 4, 5
 
 
-def _resolves(results: Sequence[FixResult]) -> list[str]:
+def _resolves(results: Sequence[FixResult], decided: Sequence[Sequence[Decided | None]] | None) -> list[str]:
     out: list[str] = []
-    for result in results:
-        for fix in result.applied:
+    for number, result in enumerate(results):
+        verdicts = decided[number] if decided is not None else [None] * len(result.applied)
+        for fix, verdict in zip(result.applied, verdicts, strict=True):
             f = fix.finding
             out.append(f"- **{fix.code} {f.resource or ''}** ({fix.title}).")
-            out.append(f"  Before: {_sentence(f.message)}")
+            if verdict is not None:
+                out.append(f"  Request: {verdict.request}.")
+                out.append(f"  Before: denied: {_sentence(verdict.before)}")
+                out.append(f"  After: {_outcome(verdict)}")
+            out.append(f"  {'Finding' if verdict is not None else 'Before'}: {_sentence(f.message)}")
             for note in f.notes:
                 if not _URL.fullmatch(note.split(": ")[-1].strip()) and not note.startswith("documented in"):
                     out.append(f"  - {note}")
@@ -187,9 +195,16 @@ def _resolves(results: Sequence[FixResult]) -> list[str]:
                         "; no-new-access not verified (verifier not available)")
             sids = _SID.findall("\n".join(fix.inserted))
             added = f" The edit adds statement(s) {', '.join(repr(s) for s in sids)}." if sids else ""
-            out.append(f"  After: re-checked, {fix.code} is no longer reported for {f.resource or 'the template'} "
+            lead = "Re-checked:" if verdict is not None else "After: re-checked,"
+            out.append(f"  {lead} {fix.code} is no longer reported for {f.resource or 'the template'} "
                        f"and no other finding appeared{verified}.{added}")
     return [*out, ""] if out else []
+
+
+def _outcome(verdict: Decided) -> str:
+    if verdict.outcome == "Allow":  # the statement's line is the fixed template's
+        return f"{verdict.after} in the fixed template."
+    return f"still not allowed ({verdict.outcome}) in the fixed template: {_sentence(verdict.after)}"
 
 
 def _observable(results: Sequence[FixResult]) -> list[str]:

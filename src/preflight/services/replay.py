@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from preflight.checks.base import Context
 from preflight.data.policy_locations import location_of_kind
+from preflight.findings import Explanation
 from preflight.model.graph import Edge
 from preflight.model.template import Resource
 from preflight.policy.evaluate import DecidingStatement, Decision, Layer, Principal, Request, evaluate
@@ -492,6 +493,8 @@ class Replayed(NamedTuple):
     decision: Decision
     scenario: Scenario
     policy: PolicySource
+    guard: str = ""  # the resource whose policy decided (empty: not a resource policy the fix can edit)
+    actor: Actor | None = None
 
     @property
     def failed(self) -> bool:
@@ -598,7 +601,8 @@ def replay(
             request = make_request(spec, who, values)
             if isinstance(request.resource, Unknown) or isinstance(request.principal.value, Unknown):
                 continue  # the template names the resource in a way preflight cannot resolve: nothing to say
-            runs.append(Replayed(spec, request, decide(request, policy, who, ws.layers), scenario, policy))
+            runs.append(Replayed(spec, request, decide(request, policy, who, ws.layers), scenario, policy,
+                                 guard.logical_id, who))
     # A failure in every scenario is certain; one that a condition can avoid (the resource has a Condition, the
     # reference sits in an Fn::If branch) depends on the parameters: a warning that names the condition.
     return fold(runs, len(ws.scenarios()))
@@ -755,6 +759,7 @@ def report(
         fix = policy_fix(ctx, title, integration, verdict, source, target, bindings, values)
     notes = list(other_notes(verdict))
     notes.append(f"documented in {integration.doc}")
+    explained = explanation(run, integration.policy) if integration.policy != "none" else None
     names = [target.logical_id, owner, *related]
     return ctx.finding(
         code,
@@ -766,7 +771,44 @@ def report(
         severity=verdict.severity,
         notes=notes,
         when=verdict.only_when or None,
+        explanation=explained,
     )
+
+
+def explanation(run: Replayed, kind: str) -> Explanation | None:
+    """The failing request as plain data, so that the fix's change report can decide it again after the edit."""
+    if not run.guard or run.actor is None:
+        return None
+    request, actor = run.request, run.actor
+    identity = "none" if actor.identity == () else "unknown" if actor.identity is None else "allow-all"
+    return Explanation(
+        request_text(run), why(run), kind, run.guard, run.scenario.conditions,
+        (request.principal.kind, request.principal.value, request.principal.account), request.action,
+        request.resource, tuple(request.context.items()), identity, actor.service, actor.same_account,
+    )
+
+
+def decide_again(ws: Workspace, explained: Explanation) -> tuple[str, str]:
+    """(outcome, why) of an explained request on another version of the template (the fixed one): the policy of
+    the same resource in the same scenario, evaluated as the check evaluated it."""
+    guard = ws.ctx.template.resources.get(explained.guard)
+    if guard is None:
+        return "Unknown", f"{explained.guard} is no longer in the template"
+    scenario = next((s for s in ws.scenarios() if s.conditions == explained.conditions), DEFAULT)
+    source = ws.policy_for(explained.policy, guard, scenario)
+    identity: Sequence[Policy] | None = ()
+    if explained.identity == "unknown":
+        identity = None
+    elif explained.identity == "allow-all":
+        identity = foreign_actor("", "").identity
+    actor = Actor(Principal(*explained.principal), identity, explained.service, explained.same_account)
+    request = Request(actor.principal, explained.action, explained.resource, dict(explained.context))
+    decision = decide(request, source, actor, ws.layers)
+    if decision.outcome == "Allow":
+        allows = [d for d in decision.deciding if d.effect == "Allow"] or list(decision.deciding)
+        return "Allow", "allowed by " + "; ".join(statement_text(d) for d in allows[:2])
+    run = Replayed(RequestSpec(explained.action, "create", "", {}), request, decision, scenario, source, explained.guard, actor)
+    return decision.outcome, why(run)
 
 
 # --- template facts the permission checks share ----------------------------------------------------------------------
