@@ -95,12 +95,12 @@ def build_context(text: str, path: str, pins: Pins | None = None) -> Context | N
     """The model of a template without running the checks (None when it does not load as a template): for code
     that asks questions of a template, such as the fix verifier's policy comparisons. Call ``release()`` after."""
     from preflight.checks.registry import rules
-    from preflight.source.document import LoadError, load_text
+    from preflight.source.document import LoadError, load_recent
 
     if _oversized(rules(), path, text) is not None:
         return None
     try:
-        document = load_text(text, path)
+        document = load_recent(text, path)
     except LoadError:
         return None
     if not isinstance(document.root, dict):
@@ -212,11 +212,26 @@ def _cuts(ctx: Context) -> list[Finding]:
 
 def _engine_finding(catalog: dict[str, Any], path: str, code: str, span: Span, message: str) -> Finding:
     rule = catalog[code]
+    phase = rule.phase if rule.severity == "warning" else None
     return Finding(file=path, span=span, code=code, category=rule.category, severity=rule.severity,
-                   message=message, doc_url=rule.doc_url)
+                   message=message, doc_url=rule.doc_url, phase=phase)
+
+
+def _phased(finding: Finding) -> Finding:
+    """Every warning names its phase, and only warnings do: a check that changed a finding's severity with
+    `_replace` (rather than through ctx.finding) gets its rule's phase here."""
+    if finding.severity == "warning" and finding.phase is None:
+        from preflight.checks.registry import rules
+
+        rule = rules().get(finding.code)
+        return finding._replace(phase=rule.phase if rule else "deploy")
+    if finding.severity != "warning" and finding.phase is not None:
+        return finding._replace(phase=None)
+    return finding
 
 
 def _select(findings: list[Finding], options: Options) -> list[Finding]:
+    findings = [_phased(f) for f in findings]
     if options.select:
         findings = [f for f in findings if any(f.code.startswith(s) for s in options.select)]
     if options.ignore:

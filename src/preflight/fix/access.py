@@ -149,22 +149,14 @@ def _side(text: str, path: str, pins: Pins) -> _Side:
     return side
 
 
-_ROOTS: dict[tuple[str, str], Any] = {}
-
-
 def _root(text: str, path: str) -> Any:
     """The loaded value tree of a text (None when it does not load), for the last few texts."""
-    from preflight.source.document import LoadError, load_text
+    from preflight.source.document import LoadError, load_recent
 
-    key = (text, path)
-    if key not in _ROOTS:
-        if len(_ROOTS) >= _KEEP:
-            del _ROOTS[next(iter(_ROOTS))]
-        try:
-            _ROOTS[key] = load_text(text, path).root
-        except LoadError:
-            _ROOTS[key] = None
-    return _ROOTS[key]
+    try:
+        return load_recent(text, path).root  # the engine loaded these very texts for its re-check
+    except LoadError:
+        return None
 
 
 def _targets(old: _Side, new: _Side) -> Iterator[tuple[str, str]]:

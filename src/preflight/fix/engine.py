@@ -335,7 +335,6 @@ class _Engine:
         self.refused: list[RefusedFix] = []
         self.refused_keys: Counter[tuple[str, str, str]] = Counter()
         self.history: list[list[Edit]] = []  # each kept round's edits, in that round's coordinates
-        self._documents: dict[str, Any] = {}  # text -> its Document or LoadError: each text is loaded once
 
     def run(self) -> FixResult:
         text = self.original
@@ -466,16 +465,12 @@ class _Engine:
     def _load(self, text: str) -> Any:
         """The text's Document (or its LoadError), loaded once: the tree comparison and the re-check share it
         (checks never modify it, DESIGN.md "Data flow")."""
-        from preflight.source.document import LoadError, load_text
+        from preflight.source.document import LoadError, load_recent
 
-        if text not in self._documents:
-            if len(self._documents) > 2:  # the round's text, a trial's text: older ones are done with
-                del self._documents[next(iter(self._documents))]
-            try:
-                self._documents[text] = load_text(text, self.path)
-            except LoadError as exc:
-                self._documents[text] = exc
-        return self._documents[text]
+        try:
+            return load_recent(text, self.path)  # shared with the verifier's loads of the same texts
+        except LoadError as exc:
+            return exc
 
     def _check(self, text: str, path: str, pins: Any, options: Options) -> list[Finding]:
         from preflight.api import check_loaded

@@ -115,6 +115,29 @@ def load_text(text: str, path: str = "<string>") -> Document:
     return doc
 
 
+_RECENT: dict[tuple[str, str], Document | LoadError] = {}
+_RECENT_KEPT = 4
+
+
+def load_recent(text: str, path: str = "<string>") -> Document:
+    """load_text, remembering the last few texts: `preflight fix` asks for the same versions of one template
+    several times (the re-check, the value-tree comparison, the no-new-access verifier's two sides). Documents are
+    never modified after loading (DESIGN.md "Data flow"), so they can be shared."""
+    key = (text, path)
+    found = _RECENT.pop(key, None)
+    if found is None:
+        try:
+            found = load_text(text, path)
+        except LoadError as exc:
+            found = exc
+    _RECENT[key] = found  # most recent last
+    while len(_RECENT) > _RECENT_KEPT:
+        del _RECENT[next(iter(_RECENT))]
+    if isinstance(found, LoadError):
+        raise found
+    return found
+
+
 # --------------------------------------------------------------------------------------------------- JSON
 
 _TRAILING_COMMA = re.compile(r",\s*[}\]]")
