@@ -69,6 +69,9 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
         stats["new_findings"] += sum((owners - Counter((f.code, f.resource) for f in before)).values())
         stats["messages_changed"] += sum((after - Counter(finding_key(f) for f in before)).values())
         stats["applied"] += len(result.applied)
+        stats["minimal_edits"] += sum(  # a near-miss statement edited in place (fix/nearmiss.py), not one added
+            1 for a in result.applied if a.finding.fix is not None
+            and any(c.startswith("edited ") for c in getattr(a.finding.fix, "changes", ())))
         stats["refused"] += len(result.refused)
         for refused in result.refused:
             reasons[refused.reason.split(":")[0][:70]] += 1
@@ -81,7 +84,7 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
     share = stats["removed"] / stats["safe_fix_findings"] if stats["safe_fix_findings"] else 1.0
     print(f"\n== {label}: {len(paths)} templates")
     for key in ("files", "files_changed", "safe_fix_findings", "removed", "new_findings", "messages_changed",
-                "applied", "refused",
+                "applied", "minimal_edits", "refused",
                 "not_idempotent", "bytes_outside_edits_changed", "access_violations"):
         print(f"  {key:<22} {stats[key]}")
     print(f"  removed share          {share:.1%}")

@@ -504,6 +504,27 @@ def build_singletons(retrieved: str) -> dict[str, Json]:
     return snapshot(source, curated["notes"], payload, retrieved)
 
 
+# --------------------------------------------------------------------------- lifecycle
+
+
+def build_lifecycle(retrieved: str) -> dict[str, Json]:
+    """lifecycle.json is hand-curated (services closed or shut down, runtime and engine-version dates, each entry
+    with its AWS page and checked date); the part a package carries, the ScalableDimension enum, is taken from the
+    installed cfn-lint schema, so that --check reports a dimension AWS added or removed."""
+    current = json.loads((OUT_DIR / "lifecycle.json").read_text(encoding="utf-8"))
+    schema = cfn_schema("AWS::ApplicationAutoScaling::ScalableTarget").schema
+    dimensions = sorted(schema["properties"]["ScalableDimension"].get("enum", []))
+    data = dict(current["data"])
+    targets = dict(data["scalable_targets"], dimensions=dimensions)
+    unknown = sorted({":".join(d.split(":")[:2]) for d in dimensions} - set(targets["resource_ids"]))
+    if unknown:
+        print(f"lifecycle: no ResourceId format curated for {', '.join(unknown)} (not checked)", file=sys.stderr)
+    data["scalable_targets"] = targets
+    package = f"{dist_version('cfn-lint')} AWS::ApplicationAutoScaling::ScalableTarget schema (ScalableDimension enum)"
+    sources = [package, *(s for s in current["source"] if not s.startswith("cfn-lint@"))]
+    return snapshot(sources, current["notes"], data, retrieved)
+
+
 # --------------------------------------------------------------------------- main
 
 BUILDERS: dict[str, tuple[Callable[[str], dict[str, Json]], int]] = {
@@ -513,6 +534,7 @@ BUILDERS: dict[str, tuple[Callable[[str], dict[str, Json]], int]] = {
     "lambda_runtimes": (build_lambda_runtimes, 1),
     "regions": (build_regions, 2),
     "singletons": (build_singletons, 2),
+    "lifecycle": (build_lifecycle, 1),
 }
 
 

@@ -56,3 +56,23 @@ def test_rule_has_golden_folder(rule):
     assert any(n.startswith("failing.") for n in names)
     assert any(n.startswith("passing.") for n in names)
     assert "expected.txt" in names
+
+
+_SEVERITY_LINE = re.compile(r"^Severity: \*\*(\w+)\*\*(?: · Phase: \*\*(\w+)\*\*)?\s*$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_doc_page_states_the_rules_severity_and_phase(rule):
+    """The page's `Severity: **...**` line under its title is the catalog's (a warning also names its phase), so
+    `preflight rules`, the reports and the docs agree (issue 13, "Severity means something")."""
+    path = pathlib.Path(ROOT, rule.doc_url)
+    assert path.is_file(), f"missing {rule.doc_url}"
+    text = path.read_text(encoding="utf-8")
+    lines = _SEVERITY_LINE.findall(text)
+    assert len(lines) == 1, (
+        f"{rule.code}: the page needs one 'Severity: **{rule.severity}**' line under its title"
+    )
+    assert text.split("\n")[2] == _SEVERITY_LINE.search(text).group(0).rstrip(), (
+        "the line comes right after the title"
+    )
+    assert lines[0] == (rule.severity, rule.phase if rule.severity == "warning" else "")

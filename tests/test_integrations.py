@@ -32,6 +32,7 @@ def test_readme_configuration_is_valid(tmp_path):
     (tmp_path / "pyproject.toml").write_text(_block("Configuration", "toml"))
     config = load_config(str(tmp_path / "pyproject.toml"))
     assert config.fail_on == "warning" and config.ignore == ("PF4007",)
+    assert config.fail_on_phase == ("deploy", "rollback")
     assert config.parameters_for(str(tmp_path / "stacks" / "prod-api.yaml")) == str(tmp_path / "params" / "prod.json")
     assert config.parameters_for(str(tmp_path / "stacks" / "api.yaml")) == {"Env": "dev"}
     assert config.ignored_for(str(tmp_path / "legacy" / "old.yaml")) == ("PF7",)

@@ -66,7 +66,7 @@ def _check_text(text: str, path: str, pins: Pins | None, options: Options | None
     ctx = _context(document, path, pins, catalog, options)
     expansion = ctx.template.expansion
     try:
-        findings = annotate(_run(ctx, checks(), options), expansion)
+        findings = annotate(_created_only(ctx, _run(ctx, checks(), options)), expansion)
         findings = suppressions.apply(ctx, findings)
     finally:
         ctx.release()
@@ -165,6 +165,19 @@ def _run(ctx: Context, all_checks: Iterable[Any], options: Options) -> Iterable[
             yield _engine_finding(ctx.rules, ctx.path, "PF0000", NO_SPAN,
                                   f"internal error in check {check.name}: {type(exc).__name__}: {exc}; other "
                                   f"checks ran. Please report this with the template.")
+
+
+def _created_only(ctx: Context, findings: Iterable[Finding]) -> Iterable[Finding]:
+    """Drop what checks say about a resource whose Condition is false in every scenario: CloudFormation never
+    creates it, so no create-time request, name or account state of it can fail (issue 13). Its template format
+    still can: CloudFormation validates the whole template before it evaluates conditions."""
+    dead = ctx.resolver.never_created()
+    if not dead:
+        yield from findings
+        return
+    for finding in findings:
+        if finding.resource not in dead or finding.category == "template-structure":
+            yield finding
 
 
 def _truncation(ctx: Context) -> list[Finding]:

@@ -33,7 +33,7 @@ def merge(args: argparse.Namespace, config: Config) -> None:
     """Fill what the command line left unsaid from the configuration, then the defaults."""
     args.select = args.select or list(config.select or ())
     args.ignore = args.ignore or list(config.ignore or ())
-    args.fail_on = args.fail_on or config.fail_on or "error"
+    _merge_fail_on(args, config)
     args.format = args.format or config.format or "text"
     for name in ("region", "account_id", "partition", "stack_name", "doc_base_url", "baseline"):
         if getattr(args, name, None) is None:
@@ -45,12 +45,31 @@ def merge(args: argparse.Namespace, config: Config) -> None:
         args.jobs = config.jobs or default_jobs()
 
 
+def _merge_fail_on(args: argparse.Namespace, config: Config) -> None:
+    """--fail-on and --fail-on-phase (README "Phases"): phases narrow which warnings fail the run, so they imply
+    --fail-on warning, and contradict --fail-on error (a usage error, exit 2)."""
+    given = getattr(args, "fail_on_phase", None)
+    cli_phases = tuple(dict.fromkeys(p for group in given for p in group)) if given else ()
+    phases = cli_phases or (config.fail_on_phase or ())
+    fail_on = args.fail_on or config.fail_on or ("warning" if phases else "error")
+    if phases and fail_on == "error":
+        if cli_phases:
+            raise UsageError(
+                "--fail-on-phase narrows the warnings that fail the run: it needs --fail-on warning "
+                "(or info), not error"
+            )
+        if args.fail_on != "error":  # the configuration file contradicts itself; a command-line error wins
+            raise UsageError(f"{config.path}: 'fail-on-phase' needs 'fail-on' warning or info, not error")
+        phases = ()
+    args.fail_on, args.fail_on_phase = fail_on, phases
+
+
 def run_check(args: argparse.Namespace) -> int:
     from preflight.batch import check_files
     from preflight.checks.base import Options
     from preflight.cli import _pins, _split_parameter_args, check_output_path, read_scps, write_atomic
     from preflight.discover import NOT_TEMPLATE, discover, looks_like_template
-    from preflight.findings import SEVERITY_RANK
+    from preflight.findings import fails_run
     from preflight.report import render
     from preflight.report.options import ReportOptions
 
@@ -69,6 +88,7 @@ def run_check(args: argparse.Namespace) -> int:
     setup = _setup(args, config, base_pins, base_options)
 
     found = discover(args.paths)
+    setup = with_environments(setup, found.environments)
     if args.templates_only:
         for path in [p for p in found.files if os.path.isfile(p) and not looks_like_template(p)]:
             found.files.remove(path)
@@ -104,7 +124,8 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"preflight: {hidden} finding(s) in the baseline {args.baseline} not shown", file=sys.stderr)
 
     report = render(args.format, findings, len(texts), _source_lines(texts), _color(args),
-                    ReportOptions(root=".", doc_base_url=args.doc_base_url, fail_on=args.fail_on),
+                    ReportOptions(root=".", doc_base_url=args.doc_base_url, fail_on=args.fail_on,
+                                  fail_on_phases=args.fail_on_phase),
                     [p for p in found.files if p in texts], _positions(texts))
     if args.output:
         write_atomic(args.output, report)
@@ -117,8 +138,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"preflight: {crashed} check run(s) crashed (PF0000): the report is incomplete; please report it "
               f"with the template", file=sys.stderr)
         return EXIT_USAGE
-    threshold = SEVERITY_RANK[args.fail_on]
-    return EXIT_FINDINGS if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else EXIT_CLEAN
+    failing = any(fails_run(f.severity, f.phase, args.fail_on, args.fail_on_phase) for f in findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
 def _read_baseline(path: str) -> frozenset[str]:
@@ -146,6 +167,20 @@ def _setup(args: argparse.Namespace, config: Config, base_pins: Any, base_option
         return pins, options
 
     return setup
+
+
+def with_environments(setup: Any, environments: dict[str, tuple[str | None, str | None]]) -> Any:
+    """A cdk.out stack's environment (manifest.json, ``aws://ACCOUNT/REGION``) pins its account and Region, unless
+    the command line or the configuration pinned them already (the user's word wins)."""
+    if not environments:
+        return setup
+
+    def pinned(path: str) -> tuple[Any, Any]:
+        pins, options = setup(path)
+        account, region = environments.get(path, (None, None))
+        return pins._replace(account_id=pins.account_id or account, region=pins.region or region), options
+
+    return pinned
 
 
 def _parameters(given: str | dict[str, Any]) -> dict[str, Any]:

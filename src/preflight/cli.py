@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "failure report)")
     check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
                        help="lowest severity that makes the exit code 1 (default: error)")
+    _add_fail_on_phase(check)
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
     _add_pins(check)
     check.add_argument("--select", action="append", default=[], metavar="CODE",
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pins(explain)
 
     _add_fix(sub)
-    rules = sub.add_parser("rules", help="list every check: code, severity, category, title")
+    rules = sub.add_parser("rules", help="list every check: code, severity, phase, category, title")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     diagnose = sub.add_parser("diagnose", help="find the root failure in a failed stack's events (exit 0 when "
@@ -112,11 +113,29 @@ def _add_fix(sub: Any) -> None:
     fix.add_argument("--format", choices=("text", "json"), default="text")
     fix.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
                      help="lowest severity that, left after the fixes, makes the exit code 1 (default: error)")
+    _add_fail_on_phase(fix)
     fix.add_argument("--config", metavar="FILE", help="a .preflight.toml or pyproject.toml to read")
     fix.add_argument("--no-config", action="store_true", help="read no configuration file")
     fix.add_argument("-v", "--verbose", action="store_true", help="say which files were skipped")
     fix.set_defaults(jobs=1, doc_base_url=None, baseline=None)
     _add_pins(fix)
+
+
+def _add_fail_on_phase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fail-on-phase", action="append", type=_phases, default=None, metavar="PHASE[,PHASE]",
+                        help="only warnings of these phases make the exit code 1 (deploy, rollback, runtime, "
+                             "account; repeatable); implies --fail-on warning unless --fail-on is given")
+
+
+def _phases(text: str) -> tuple[str, ...]:
+    """`deploy,rollback` -> ("deploy", "rollback"); an unknown phase is a usage error (exit 2)."""
+    from preflight.checks.base import PHASES
+
+    given = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in given if p not in PHASES]
+    if unknown or not given:
+        raise argparse.ArgumentTypeError(f"expected phases among {', '.join(PHASES)}, not {text!r}")
+    return given
 
 
 def _positive(text: str) -> int:
@@ -129,16 +148,38 @@ def _positive(text: str) -> int:
     return value
 
 
+def _role_arn(text: str) -> str:
+    """An IAM role or user ARN (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html)."""
+    import re
+
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/\S+", text):
+        raise argparse.ArgumentTypeError(f"expected an IAM role ARN (arn:aws:iam::123456789012:role/name), not {text!r}")
+    return text
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
+
+
 def _add_pins(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("values to pin (otherwise they stay symbolic)")
     group.add_argument("--region")
     group.add_argument("--account-id")
     group.add_argument("--partition")
     group.add_argument("--stack-name")
+    group.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
+                       help="judge date-dependent facts (services shut down, runtimes retired) for this day; default today")
     group.add_argument("--parameters", nargs="+", default=[], metavar="FILE|Key=Value",
                        help="a CloudFormation CLI parameter file, a {\"Key\": \"Value\"} JSON file, or Key=Value")
     group.add_argument("--scp", action="append", default=[], metavar="FILE",
                        help="a service control policy (JSON) that applies to the account; repeatable")
+    group.add_argument("--role-arn", type=_role_arn, metavar="ARN",
+                       help="the IAM role that deploys the stack (the stack's service role, or the caller's role)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -288,7 +329,8 @@ def _pins(args: argparse.Namespace) -> Any:
     from preflight.resolve.pins import Pins
 
     return Pins(region=args.region, account_id=args.account_id, partition=args.partition,
-                stack_name=args.stack_name, parameters=parse_parameters(args.parameters))
+                stack_name=args.stack_name, parameters=parse_parameters(args.parameters),
+                date=getattr(args, "date", None), role_arn=getattr(args, "role_arn", None))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -330,26 +372,29 @@ def _rules(args: argparse.Namespace) -> int:
     table = rules()
     if args.format == "json":
         rows = [{"code": r.code, "slug": r.slug, "title": r.title, "category": r.category, "severity": r.severity,
-                 "fix": r.fix, "doc_url": r.doc_url} for r in table.values()]
+                 "phase": r.phase, "fix": r.fix, "doc_url": r.doc_url} for r in table.values()]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_CLEAN
     for rule in table.values():
-        sys.stdout.write(f"{rule.code}  {rule.severity:<7}  {rule.category:<22}  {rule.title}\n")
+        sys.stdout.write(f"{rule.code}  {rule.severity:<7}  {rule.phase:<8}  {rule.category:<22}  {rule.title}\n")
     return EXIT_CLEAN
 
 
 def read_scps(paths: Sequence[str]) -> tuple[Any, ...]:
-    """Each --scp FILE as an SCP layer of the policy evaluator (SCPs gate the account's IAM principals:
-    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)."""
-    from preflight.policy import Layer, parse_policy
+    """Each --scp FILE as one SCP layer of the policy evaluator, as AWS applies it: every layer must allow; a file
+    of Deny statements only sits on top of FullAWSAccess (policy.evaluate.scp_layer); SCPs gate the account's IAM
+    principals, never service principals or service-linked roles
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)."""
+    from preflight.policy import parse_policy
+    from preflight.policy.evaluate import scp_layer
 
-    policies = []
+    layers = []
     for path in paths:
         document = read_json_option("--scp", path)
         if not isinstance(document, dict) or "Statement" not in document:
             raise UsageError(f"--scp {path}: expected a policy document with a Statement")
-        policies.append(parse_policy(document, kind="scp", name=os.path.basename(path)))
-    return (Layer("scp", tuple(policies), "service control policies"),) if policies else ()
+        layers.append(scp_layer(parse_policy(document, kind="scp", name=os.path.basename(path))))
+    return tuple(layers)
 
 
 def check_output_path(path: str) -> None:

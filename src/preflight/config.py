@@ -8,6 +8,7 @@ known, or a value of the wrong type, is a usage error (exit 2) that names the fi
     select = ["PF6"]                  # only these codes (prefixes allowed)
     ignore = ["PF4007"]               # never these codes
     fail-on = "warning"               # error | warning | info
+    fail-on-phase = ["deploy", "rollback"]   # only warnings of these phases fail the run (README "Phases")
     format = "text"                   # text | json | sarif | junit | github | markdown
     region = "eu-west-1"              # pins: region, account-id, partition, stack-name
     scp = ["org/scp.json"]            # service control policies, as --scp
@@ -45,6 +46,7 @@ class Config(NamedTuple):
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
     fail_on: str | None = None
+    fail_on_phase: tuple[str, ...] | None = None
     format: str | None = None
     region: str | None = None
     account_id: str | None = None
@@ -172,6 +174,19 @@ def _paths(path: str, key: str, value: Any) -> tuple[str, tuple[str, ...]]:
     return key, tuple(os.path.join(folder, p) for p in _strings(path, key, value))
 
 
+def _phase_list(path: str, key: str, value: Any) -> tuple[str, tuple[str, ...]]:
+    """`fail-on-phase`: a list of phases, or one string of them separated by commas."""
+    from preflight.checks.base import PHASES
+
+    if isinstance(value, str):
+        value = [p.strip() for p in value.split(",")]
+    phases = _strings(path, key, value)
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown or not phases:
+        raise UsageError(f"{path}: '{key}' must list phases among {', '.join(PHASES)} (not {value!r})")
+    return "fail_on_phase", phases
+
+
 def _jobs(path: str, key: str, value: Any) -> tuple[str, int]:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UsageError(f"{path}: 'jobs' must be a whole number of at least 1")
@@ -204,6 +219,7 @@ _KEYS: dict[str, Any] = {
     "select": _codes,
     "ignore": _codes,
     "fail-on": _choice(_SEVERITIES),
+    "fail-on-phase": _phase_list,
     "format": _choice(FORMATS),
     "region": _string,
     "account-id": _string,

@@ -24,15 +24,19 @@ _SNIFF_BYTES = 4 * 1024 * 1024
 _MANIFEST_BYTES = 64 * 1024 * 1024
 _MAX_NESTED_ASSEMBLIES = 32
 NOT_TEMPLATE = "no Resources section: not a template"
+_ENVIRONMENT = re.compile(r"aws://([^/]+)/([^/]+)")
+_REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 
 
 class Discovery:
     """What ``discover`` found: template files, files skipped (with the reason), and unreadable inputs."""
 
-    __slots__ = ("errors", "files", "reasons", "skipped")
+    __slots__ = ("environments", "errors", "files", "reasons", "skipped")
 
     def __init__(self) -> None:
         self.files: list[str] = []
+        # template -> (account, Region) its cloud assembly's manifest pins it to (None: not pinned there)
+        self.environments: dict[str, tuple[str | None, str | None]] = {}
         self.skipped: list[str] = []
         self.reasons: dict[str, str] = {}  # skipped path -> why (default: NOT_TEMPLATE)
         self.errors: list[InputError] = []
@@ -181,6 +185,7 @@ def _read_assembly(folder: str, found: Discovery, chain: list[str]) -> None:
     if len(chain) >= _MAX_NESTED_ASSEMBLIES:
         raise InputError(manifest_path, f"cloud assemblies nested more than {_MAX_NESTED_ASSEMBLIES} deep")
     artifacts = _artifacts(manifest_path)
+    pinned: set[tuple[str | None, str | None]] = set()
     for name, artifact in artifacts.items():
         if not isinstance(artifact, dict):
             raise _bad(manifest_path, name, f"it is {_type(artifact)}, expected an object")
@@ -200,13 +205,32 @@ def _read_assembly(folder: str, found: Discovery, chain: list[str]) -> None:
             _read_assembly(target, found, [*chain, real])
         elif os.path.lexists(target):
             found.files.append(target)
+            environment = environment_of(artifact.get("environment"))
+            pinned.add(environment)
+            if environment != (None, None):
+                found.environments[target] = environment
         else:
             found.errors.append(InputError(target, f"listed in {manifest_path} but missing"))
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
         raise InputError(folder, f"cannot read folder: {exc.strerror or exc}") from None
-    found.files.extend(os.path.join(folder, n) for n in names if n.endswith(".nested.template.json"))
+    nested = [os.path.join(folder, n) for n in names if n.endswith(".nested.template.json")]
+    found.files.extend(nested)
+    if len(pinned) == 1 and (None, None) not in pinned:  # a nested stack deploys where its parent does
+        found.environments.update(dict.fromkeys(nested, next(iter(pinned))))
+
+
+def environment_of(value: object) -> tuple[str | None, str | None]:
+    """(account, Region) of a stack artifact's ``environment``, ``aws://ACCOUNT/REGION``; the CDK writes
+    ``unknown-account`` / ``unknown-region`` for an environment-agnostic stack, which pins nothing
+    (https://docs.aws.amazon.com/cdk/v2/guide/environments.html)."""
+    match = _ENVIRONMENT.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None, None
+    account, region = match.group(1), match.group(2)
+    return (account if account.isdigit() and len(account) == 12 else None,
+            region if _REGION_NAME.fullmatch(region) else None)
 
 
 def _artifacts(manifest_path: str) -> dict[str, object]:

@@ -39,6 +39,9 @@ class Fix(NamedTuple):
     edits: tuple[Edit, ...] = ()
     reason: str | None = None
     cdk: str | None = None
+    # What the edits do, one sentence each, for the change report: 'edited statement 2 "Logs" (line 16): added
+    # action kms:Encrypt' (a near-miss statement edited in place, fix/nearmiss.py) or 'added statement "Sid"'.
+    changes: tuple[str, ...] = ()
 
 
 Position = Callable[[int], tuple[int, int]]  # an offset of a text -> its 1-based (line, column)

@@ -186,7 +186,7 @@ def test_jobs_give_the_same_report_in_the_same_order(tmp_path):
         outs.append((proc.returncode, proc.stdout, proc.stderr))
     assert outs[0] == outs[1]
     assert outs[0][0] == 2 and "not UTF-8 text" in outs[0][2]
-    assert outs[0][1].rstrip().endswith("12 files checked: 8 errors, 4 warnings, 0 infos")
+    assert outs[0][1].rstrip().endswith("12 files checked: 8 errors, 4 warnings (4 deploy), 0 infos")
 
 
 def test_templates_only_skips_what_pre_commit_passes(tmp_path, capsys):

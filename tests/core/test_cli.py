@@ -153,7 +153,7 @@ def test_rules_command_lists_the_catalog(capsys):
     assert main(["rules", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {"code": "PF1001", "slug": "circular-dependency", "title": "Resources depend on each other in a cycle",
-            "category": "circular-dependency", "severity": "error", "fix": "safe",
+            "category": "circular-dependency", "severity": "error", "phase": "deploy", "fix": "safe",
             "doc_url": "docs/checks/PF1001.md"} in rows
 
 

@@ -102,7 +102,7 @@ def test_sub_keeps_symbols_as_parts(resolver):
     assert isinstance(result, Symbolic)
     assert result.parts[0] == "arn:aws:logs:"
     assert [s.key for s in result.symbols] == ["AWS::Region", "AWS::AccountId"]
-    assert result.length_bounds() == (len("arn:aws:logs:::log-group:x") + 9 + 12, len("arn:aws:logs:::log-group:x") + 14 + 12)
+    assert result.length_bounds() == (len("arn:aws:logs:::log-group:x") + 9 + 12, len("arn:aws:logs:::log-group:x") + 15 + 12)
 
 
 def test_parameter_without_default_is_a_bounded_symbol(resolver):

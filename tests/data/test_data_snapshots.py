@@ -13,7 +13,8 @@ import pytest
 
 from preflight.data import snapshot_info
 
-NAMES = ["resource_types", "managed_policies", "engine_versions", "lambda_runtimes", "regions", "singletons"]
+NAMES = ["resource_types", "managed_policies", "engine_versions", "lambda_runtimes", "regions", "singletons",
+         "lifecycle"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -64,7 +65,7 @@ def _cfnlint_matches(name: str) -> bool:
     return any(s.startswith(f"cfn-lint@{version} ") for s in snapshot_info(name).source)
 
 
-OFFLINE = ["resource_types", "engine_versions", "lambda_runtimes", "singletons"]
+OFFLINE = ["resource_types", "engine_versions", "lambda_runtimes", "singletons", "lifecycle"]
 
 
 @pytest.mark.parametrize("name", OFFLINE, ids=OFFLINE)
@@ -83,7 +84,7 @@ def test_refresh_script_reproduces_snapshot_from_installed_sources(name: str) ->
     assert json.loads(rendered)["data"] == payload["data"]
 
 
-@pytest.mark.parametrize("name", ["resource_types", "schemas_cfn"])
+@pytest.mark.parametrize("name", ["resource_types", "schemas_cfn", "schemas_values"])
 def test_line_table_reads_what_a_full_parse_reads(name: str) -> None:
     """The lazy one-entry-per-line reader agrees with json.loads of the whole file, entry by entry."""
     from preflight.data._snapshot import LineTable, load_raw, read_bytes

@@ -95,15 +95,63 @@ AUTO_DELETE = """
     ("policy", "extra", "expected"),
     [
         ("", "", [("PF7002", "info", "Logs")]),
-        ("DeletionPolicy: Delete", "", [("PF7002", "info", "Logs")]),
+        # the template asks for a delete that the first log file makes impossible: certain, so not an info
+        ("DeletionPolicy: Delete", "", [("PF7002", "warning", "Logs")]),
         ("DeletionPolicy: RetainExceptOnCreate", "", []),
         ("DeletionPolicy: Retain", "", []),
-        ("", AUTO_DELETE, []),
+        # emptied when the stack is deleted, but access logs keep arriving for hours after (aws/aws-cdk#21776)
+        ("", AUTO_DELETE, [("PF7002", "warning", "Logs")]),
+        ("DeletionPolicy: Retain", AUTO_DELETE, []),
     ],
-    ids=["default", "delete", "retain-except-on-create", "retain", "emptied-by-custom-resource"],
+    ids=[
+        "default",
+        "delete",
+        "retain-except-on-create",
+        "retain",
+        "emptied-too-early",
+        "emptied-but-retained",
+    ],
 )
 def test_bucket_that_receives_access_logs_later(policy, extra, expected):
     assert found(LOGS.format(policy=policy, extra=extra)) == expected
+
+
+def test_rollback_blockers_are_warnings_of_phase_rollback_never_errors():
+    """A certain rollback blocker is a warning, not an error: the create it follows succeeds (PF7002.md)."""
+    findings = [f for f in run(LOGS.format(policy="DeletionPolicy: Delete", extra="")) if f.code == "PF7002"]
+    assert [(f.severity, f.phase) for f in findings] == [("warning", "rollback")]
+    assert "certainly cannot do once the first logs arrive" in findings[0].message
+    later = [f for f in run(LOGS.format(policy="", extra="")) if f.code == "PF7002"]
+    assert [(f.severity, f.phase) for f in later] == [("info", None)]
+
+
+def test_emptied_bucket_names_the_custom_resource_that_runs_too_early():
+    findings = [f for f in run(LOGS.format(policy="", extra=AUTO_DELETE)) if f.code == "PF7002"]
+    assert [(f.resource, f.related, f.phase) for f in findings] == [
+        ("Logs", ("LogsAutoDelete", "Data"), "rollback")
+    ]
+    assert (
+        "LogsAutoDelete empties it when it is deleted, but these logs are delivered hours after"
+        in findings[0].message
+    )
+    assert findings[0].notes == (
+        "AWS documentation: https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html#LogDeliveryBestEffort",
+    )
+
+
+def test_emptied_bucket_of_a_writer_that_stops_with_the_stack_is_not_reported():
+    text = """
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: !Ref Logs
+"""
+    assert found(text) == [("PF7002", "info", "Logs")]
+    assert found(text + AUTO_DELETE) == []
 
 
 def test_load_balancer_logs_block_even_the_rollback_of_a_failed_create():

@@ -357,6 +357,10 @@ def test_trail_role_missing_one_call_is_a_runtime_warning():
     statement = "- {Effect: Allow, Action: [logs:CreateLogStream, logs:DescribeLogStreams], Resource: '*'}"
     [(severity, *_, message)] = _findings(_trail(statement), "PF6304")
     assert severity == "warning"
+    # the trail is created, then deliveries fail: the phase says so, unlike the rule's create-time errors
+    assert [
+        f.phase for f in run("Resources:\n" + _trail(statement).strip("\n") + "\n") if f.code == "PF6304"
+    ] == ["runtime"]
     assert message.startswith(
         "after deployment, CloudTrail cannot deliver events to "
         "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:trail-audit: CloudTrail calls "

@@ -832,3 +832,29 @@ def test_near_misses_name_the_failing_element() -> None:
     assert [(d.sid, d.role) for d in decision.near_misses] == [
         ("AWSCloudTrailWrite", "does not apply: Condition StringEquals s3:x-amz-acl")
     ]
+
+
+SLR = f"arn:aws:iam::{ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+
+
+def _as_applied(statements: tuple[dict[str, object], ...], principal: str, action: str) -> Decision:
+    """--scp FILE as preflight applies it (policy.evaluate.scp_layer), on an identity policy that allows s3:*."""
+    from preflight.policy.evaluate import scp_layer
+
+    scp = parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, kind="scp", name="guard.json")
+    ids = [identity(allow("All", "s3:*"))]
+    return evaluate(request(aws(principal), action, BUCKET + "/x"), None, ids, service="s3",
+                    extra_layers=[scp_layer(scp)])
+
+
+@pytest.mark.parametrize(("statements", "principal", "action", "outcome"), [
+    ((deny("NoDelete", "s3:DeleteObject"),), ROLE, "s3:PutObject", "Allow"),
+    ((deny("NoDelete", "s3:DeleteObject"),), ROLE, "s3:DeleteObject", "ExplicitDeny"),
+    ((allow("OnlyEc2", "ec2:*"), deny("NoDelete", "s3:DeleteObject")), ROLE, "s3:PutObject", "ImplicitDeny"),
+    ((deny("NoS3", "s3:*"),), SLR, "s3:PutObject", "Allow"),
+], ids=["deny-list-stands-on-full-aws-access", "deny-list-still-denies", "allow-list-replaces-full-aws-access",
+        "service-linked-role-not-restricted"])
+def test_scp_file_as_aws_applies_it(statements: tuple[dict[str, object], ...], principal: str, action: str,
+                                    outcome: str) -> None:
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+    assert _as_applied(statements, principal, action).outcome == outcome

@@ -36,7 +36,7 @@ def _db(engine: str, version: str, extra: str = "") -> str:
         ("mysql", "8.0"),
         ("postgres", "'15'"),
         ("mysql", "'8.0.43'"),
-        ("postgres", "'17.6'"),
+        ("postgres", "'17.9'"),  # 17.6 is listed by cfn-lint but retired by AWS's notice from 2026-10-01
         ("oracle-ee", "'19.0.0.0.ru-2024-01.rur-2024-01.r1'"),
     ],
     ids=[

@@ -30,6 +30,7 @@ RULES = (
         "A resource an account holds only one of per Region",
         "name-constraint",
         "warning",
+        phase="account",
     ),
     Rule(
         "PF5002",
@@ -37,6 +38,7 @@ RULES = (
         "An account-wide setting that the last stack to set it wins",
         "name-constraint",
         "info",
+        phase="account",
     ),
     Rule(
         "PF5003",
@@ -44,6 +46,7 @@ RULES = (
         "An account id written into the template where ${AWS::AccountId} belongs",
         "region-account",
         "warning",
+        phase="account",
     ),
     Rule(
         "PF5004",
@@ -168,7 +171,10 @@ def _overwrite_finding(ctx: Context, resource: Resource, info: data.SingletonInf
         f"stack: creating it silently replaces the value any other stack or the console set, and the last "
         f"writer wins.{note} Keep it in one shared stack per account and Region"
     )
-    return ctx.finding("PF5002", resource.key_span, message, resource=resource.logical_id)
+    when = None
+    if resource.condition is not None:  # name the scenarios that create it (issue 13, class 4)
+        when = [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)] or None
+    return ctx.finding("PF5002", resource.key_span, message, resource=resource.logical_id, when=when)
 
 
 def _error_text(resource: Resource, info: data.SingletonInfo) -> str:
@@ -208,15 +214,22 @@ def _twice_in_template(ctx: Context, members: list[Resource]) -> Iterator[Findin
             related=[r.logical_id for r in same],
             severity="error",  # two in one template: the second create fails whatever the account holds
             when=together,
+            phase="deploy",  # when only some scenarios create both, the parameters decide, not the account
         )
 
 
 def _account_may_have_one(ctx: Context, members: list[Resource]) -> Iterator[Finding]:
     """The account may already hold one (AWS Control Tower, Security Hub, another stack): a warning on the first
-    member without a Condition. Members behind a Condition are the documented guard and are not reported."""
-    unguarded = [r for r in members if r.condition is None]
+    member that is created without a choice. A Condition is the documented guard, but only when whoever deploys
+    opts in: a Condition that holds with the parameter defaults (or with the values pinned on the command line)
+    creates the resource all the same, and the finding names the scenarios that do (issue 13, class 4)."""
+    unguarded = [r for r in members if r.condition is None or _holds_by_default(ctx, r)]
     if not unguarded:
         return
+    when = None
+    defaulted = [r for r in unguarded if r.condition is not None]
+    if defaulted and len(defaulted) == len(unguarded):
+        when = [s for s in ctx.resolver.scenarios.scenarios if any(ctx.resolver.active(r, s) for r in defaulted)]
     anchor = unguarded[0]
     info = data.singleton(anchor.type)
     assert info is not None
@@ -230,10 +243,19 @@ def _account_may_have_one(ctx: Context, members: list[Resource]) -> Iterator[Fin
     per = "account and Region" if info.scope == "account-region" else "account"
     notes = " ".join(dict.fromkeys(i.notes for r in unguarded if (i := data.singleton(r.type)) and i.notes))
     guard = family.guard if family else "Create" + anchor.type.split("::")[-1]
+    by_condition: dict[str, list[str]] = {}
+    for r in defaulted:
+        by_condition.setdefault(str(r.condition), []).append(r.logical_id)
+    given = " and the values given on the command line" if ctx.pins.parameters or ctx.pins.region else ""
+    default = "; ".join(f"Condition {c} of {', '.join(ids)} holds with the parameter defaults{given}"
+                        for c, ids in by_condition.items())
+    advice = (f"Its guard creates it unless whoever deploys opts out ({default}): make the guard opt-in"
+              if defaulted else
+              f"Add a Condition on a parameter (e.g. {guard})")
     message = (
         f"{what}: an account holds one per {per}, so where one already exists the create fails with "
-        f"{' / '.join(errors)}. {notes + ' ' if notes else ''}Add a Condition on a parameter (e.g. {guard}) so "
-        f"accounts that already have one can skip it"
+        f"{' / '.join(errors)}. {notes + ' ' if notes else ''}{advice} so accounts that already have one can "
+        f"skip it"
     )
     yield ctx.finding(
         "PF5001",
@@ -241,7 +263,16 @@ def _account_may_have_one(ctx: Context, members: list[Resource]) -> Iterator[Fin
         message,
         resource=anchor.logical_id,
         related=[r.logical_id for r in unguarded],
+        when=when,
     )
+
+
+def _holds_by_default(ctx: Context, resource: Resource) -> bool:
+    """Whether the resource's Condition is true with the parameter defaults and the pinned values (the DEFAULT
+    scenario): an opt-out guard, not an opt-in one."""
+    from preflight.resolve.scenarios import DEFAULT
+
+    return isinstance(resource.condition, str) and ctx.resolver.condition(resource.condition, DEFAULT) is True
 
 
 # --------------------------------------------------------------------------- PF5003 / PF5004

@@ -143,8 +143,9 @@ class Context:
         shown: tuple[str, ...] = ()
         if when is not None:
             distinct = tuple(dict.fromkeys(when))
-            if len(distinct) < len(self.resolver.scenarios.scenarios):
-                shown = tuple(describe_scenario(s) for s in distinct)
+            everywhere = self.resolver.scenarios.scenarios
+            if len(distinct) < len(everywhere):
+                shown = describe_scenarios(distinct, everywhere)
                 message += f" (when {scenario_list(shown)})"
                 if severity == "error":
                     severity = "warning"
@@ -170,12 +171,35 @@ class Context:
         )
 
 
-def describe_scenario(scenario: Scenario) -> str:
-    """The deploy-time choice a scenario stands for: its parameter values when known, then its conditions."""
+def describe_scenarios(when: Sequence[Scenario], everywhere: Sequence[Scenario]) -> tuple[str, ...]:
+    """The deploy-time choices `when` stands for, among all scenarios: the parameter values, then the conditions,
+    that the problem's scenarios share and some other scenario does not (what decides it), else all of them."""
+    others = [s for s in everywhere if s not in set(when)]
+    inputs = _deciding([dict(s.inputs) for s in when], [dict(s.inputs) for s in others])
+    conditions = _deciding([dict(s.conditions) for s in when], [dict(s.conditions) for s in others])
+    return tuple(dict.fromkeys(describe_scenario(s, inputs, conditions) for s in when))
+
+
+def _deciding(mine: list[dict[str, Any]], rest: list[dict[str, Any]]) -> set[str] | None:
+    """The names whose value is the same in all of `mine` and different in some of `rest` (None: no such name,
+    so nothing short says it)."""
+    if not mine:
+        return None
+    shared = {k for k, v in mine[0].items() if all(m.get(k, v) == v for m in mine[1:]) and
+              any(r.get(k, v) != v for r in rest)}
+    return shared or None
+
+
+def describe_scenario(scenario: Scenario, inputs: set[str] | None = None,
+                      conditions: set[str] | None = None) -> str:
+    """A scenario as its parameter values when known, then its conditions (only the names given, when given)."""
     from preflight.resolve.scenarios import Other
 
-    chosen = [f"{name}={value}" for name, value in scenario.inputs if not isinstance(value, Other)]
-    return f"{', '.join(chosen)}, i.e. {scenario.describe()}" if chosen else scenario.describe()
+    chosen = [f"{name}={value}" for name, value in scenario.inputs
+              if not isinstance(value, Other) and (inputs is None or name in inputs)]
+    conds = [(k, v) for k, v in scenario.conditions if conditions is None or k in conditions]
+    said = ", ".join(f"{k}={'true' if v else 'false'}" for k, v in conds) or "always"
+    return f"{', '.join(chosen)}, i.e. {said}" if chosen else said
 
 
 def scenario_list(shown: Sequence[str], limit: int = 3) -> str:

@@ -24,6 +24,9 @@ RULES = (
          "template-structure", "error"),
     Rule("PF1005", "circular-condition", "Conditions refer to each other in a cycle, or one to itself",
          "template-structure", "error"),
+    Rule("PF1006", "reference-to-uncreated-resource",
+         "A reference to a resource that its Condition leaves out while the referrer stays", "template-structure",
+         "error"),
 )
 
 _SG_RULE_PROPS = ("SecurityGroupIngress", "SecurityGroupEgress")
@@ -158,10 +161,63 @@ def check_unresolved(ctx: Context) -> Iterator[Finding]:
         if ref.kind == "GetAtt" and ref.target in ctx.template.parameters:
             message = f"Template error: instance of Fn::GetAtt references undefined resource {ref.target}"
         else:
-            message = (f"Template format error: Unresolved resource dependencies [{ref.target}] in the "
-                       f"{ref.section} block of the template")
+            from preflight.data.errors import format_error
+
+            message = format_error("template-unresolved", Name=ref.target, Section=ref.section)
         resource = ref.source if ref.section == "Resources" else None
         yield ctx.finding("PF1002", ref.span, message, resource=resource)
+
+
+def check_conditional_references(ctx: Context) -> Iterator[Finding]:
+    """A Ref, Fn::GetAtt, ${X} or DependsOn to a resource whose Condition is false while the referrer (a resource
+    or an output) exists and the reference is not in an Fn::If branch that the same scenario leaves out.
+    CloudFormation removes the resource before it resolves references and rejects the template; this depends on
+    the parameters, so the scenarios in which it happens are named (Context.finding ``when``)."""
+    resources = ctx.template.resources
+    conditional = {rid for rid, r in resources.items()
+                   if isinstance(r.condition, str) and r.condition in ctx.template.conditions}
+    if not conditional:
+        return
+    scenarios = ctx.resolver.scenarios.scenarios
+    seen: set[tuple[str, str]] = set()
+    for edge in (*ctx.graph.edges, *ctx.graph.output_edges):
+        if edge.target not in conditional or (edge.source, edge.target) in seen:
+            continue
+        target = resources[edge.target]
+        failing = [s for s in scenarios if edge.active(s) and _exists(ctx, edge.source, s)
+                   and not ctx.resolver.active(target, s)]
+        if not failing:
+            continue
+        seen.add((edge.source, edge.target))
+        yield _uncreated_reference(ctx, edge, str(target.condition), failing)
+
+
+def _exists(ctx: Context, name: str, scenario: Scenario) -> bool:
+    """Whether the resource or output `name` exists in the scenario (its own Condition)."""
+    resource = ctx.template.resources.get(name)
+    if resource is not None:
+        return ctx.resolver.active(resource, scenario)
+    output = ctx.template.outputs.get(name)
+    condition = output.node.get("Condition") if output is not None and isinstance(output.node, dict) else None
+    return not isinstance(condition, str) or ctx.resolver.condition(condition, scenario) is not False
+
+
+def _uncreated_reference(ctx: Context, edge: Edge, condition: str, failing: list[Scenario]) -> Finding:
+    from preflight.data.errors import format_error
+
+    section = "Resources" if edge.source in ctx.template.resources else "Outputs"
+    quoted = format_error("template-unresolved", Name=edge.target, Section=section)
+    what = "DependsOn" if edge.kind == "DependsOn" else f"{edge.kind} at {_where(edge)}"
+    own = ctx.template.resources.get(edge.source)
+    guard = f" (its own Condition is {own.condition})" if own is not None and own.condition else ""
+    # DependsOn takes no intrinsic function: only a Condition on the referrer (or dropping the entry) helps.
+    instead = (f"remove {edge.target} from its DependsOn" if edge.kind == "DependsOn" else
+               f"write the reference as !If [{condition}, <reference>, !Ref AWS::NoValue]")
+    message = (f"{quoted}: {edge.target} is created only when condition {condition} is true, and {edge.source}"
+               f"{guard} refers to it ({what}) where it is not. Give {edge.source} a Condition that implies "
+               f"{condition}, or {instead}")
+    resource = edge.source if section == "Resources" else None
+    return ctx.finding("PF1006", edge.span, message, resource=resource, related=[edge.target], when=failing)
 
 
 def check_resource_conditions(ctx: Context) -> Iterator[Finding]:
@@ -298,5 +354,6 @@ CHECKS = (
     Check(check_condition_cycles, ("PF1005",)),
     Check(check_unresolved, ("PF1002",)),
     Check(check_resource_conditions, ("PF1003",)),
+    Check(check_conditional_references, ("PF1006",)),
     Check(check_getatt_attributes, ("PF1004",)),
 )

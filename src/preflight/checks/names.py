@@ -59,6 +59,7 @@ RULES = (
         "A hard-coded name in a namespace that every AWS account shares",
         "name-constraint",
         "info",
+        phase="account",
     ),
 )
 
@@ -824,7 +825,12 @@ def _fixed_global_name(ctx: Context, resource: Resource) -> Iterator[Finding]:
         f"account or Region) fails with '{format_error('already-exists', Name=node)}'. Build the name from ${{AWS::StackName}} or "
         f"${{AWS::AccountId}}-${{AWS::Region}}, or omit {prop} and let CloudFormation generate one"
     )
-    yield ctx.finding("PF3005", resource.prop_span(prop), message, resource=resource.logical_id)
+    when = None
+    if resource.condition is not None:  # an account-state finding names the scenarios that create the resource
+        when = [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
+        if not when:
+            return
+    yield ctx.finding("PF3005", resource.prop_span(prop), message, resource=resource.logical_id, when=when)
 
 
 CHECKS = (

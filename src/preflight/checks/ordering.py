@@ -87,6 +87,7 @@ RULES = (
         "API Gateway stage logging relies on the account's CloudWatch Logs role",
         "iam-trust-or-role",
         "warning",
+        phase="account",
     ),
     Rule(
         "PF2008",
@@ -256,6 +257,8 @@ def _s3_invoke_permission(ctx: Context, permission: Resource, bucket: Resource |
         for k in keys_at(ctx, permission, "SourceArn")
         if k in ctx.template.resources and ctx.template.resources[k].type == "AWS::S3::Bucket"
     }
+    if bucket is not None and bucket.type != "AWS::S3::Bucket":  # CDK's notifications resource names its bucket
+        return not named or bool(named & keys_at(ctx, bucket, "BucketName"))
     return not named or bucket is None or bucket.logical_id in named
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 from types import ModuleType
 
-from preflight.checks.base import CATEGORIES, FIX_SAFETIES, Check, Rule
+from preflight.checks.base import CATEGORIES, FIX_SAFETIES, PHASES, Check, Rule
 
 
 def _areas() -> tuple[ModuleType, ...]:
     from preflight.checks import (
         account,
         graph,
+        lifecycle,
         names,
         ordering,
+        property_values,
         rollback,
         schema,
         structure,
@@ -21,10 +23,19 @@ def _areas() -> tuple[ModuleType, ...]:
         transforms,
         values,
     )
-    from preflight.checks.permissions import buckets, iam, kms, lambda_permissions, policy_validity
+    from preflight.checks.permissions import (
+        buckets,
+        cdk_custom,
+        deployer,
+        iam,
+        kms,
+        lambda_permissions,
+        policy_validity,
+        principals,
+    )
 
-    return (structure, transforms, graph, ordering, names, values, account, rollback, schema,
-            kms, buckets, iam, lambda_permissions, policy_validity, suppressions)
+    return (structure, transforms, graph, ordering, names, values, property_values, lifecycle, account, rollback, schema,
+            kms, deployer, buckets, cdk_custom, iam, lambda_permissions, policy_validity, principals, suppressions)
 
 
 @lru_cache(maxsize=1)
@@ -35,8 +46,8 @@ def rules() -> dict[str, Rule]:
         for rule in area.RULES:
             if rule.code in table:
                 raise ValueError(f"check code {rule.code} is declared twice")
-            if rule.category not in CATEGORIES or rule.fix not in FIX_SAFETIES:
-                raise ValueError(f"check {rule.code} has an unknown category or fix safety")
+            if rule.category not in CATEGORIES or rule.fix not in FIX_SAFETIES or rule.phase not in PHASES:
+                raise ValueError(f"check {rule.code} has an unknown category, fix safety or phase")
             table[rule.code] = rule
     return dict(sorted(table.items()))
 

@@ -5,9 +5,11 @@ resource whose DeletionPolicy is Delete (the default) or Snapshot
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html). A resource that
 cannot be deleted (deletion protection, a bucket that is not empty) leaves the stack in ROLLBACK_FAILED or
 DELETE_FAILED, and a resource that is retained with a fixed name makes the retry fail with "already exists". Each
-hides the real failure behind a second one, so they are warnings; one that only bites a later stack deletion is
-info. The facts (which property switches protection on, which services write into a bucket, the errors) are data:
-preflight/data/rollback.json.
+hides the real failure behind a second one. None is an error, even when it is certain: the create or update it
+follows succeeds (error means "the deployment will fail"), so they are warnings of phase "rollback"; a log bucket
+that only a later stack deletion would find non-empty, and that the template does not explicitly ask to delete,
+is info (docs/checks/PF7002.md, "Severity"). The facts (which property switches protection on, which services
+write into a bucket, the errors) are data: preflight/data/rollback.json.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ RULES = (
         "rollback-blocker",
         "warning",
         "unsafe",
+        phase="rollback",
     ),
     Rule(
         "PF7002",
@@ -49,6 +52,7 @@ RULES = (
         "rollback-blocker",
         "warning",
         "unsafe",
+        phase="rollback",
     ),
     Rule(
         "PF7003",
@@ -56,6 +60,7 @@ RULES = (
         "A retained resource with a fixed name makes the next deployment collide",
         "rollback-blocker",
         "warning",
+        phase="rollback",
     ),
 )
 
@@ -130,8 +135,13 @@ def check_log_buckets(ctx: Context) -> Iterator[Finding]:
         return
     emptied = _emptied_buckets(ctx)
     for bucket_id, found in writers.items():
+        bucket = ctx.template.resources[bucket_id]
         if bucket_id not in emptied:
-            yield from _log_bucket(ctx, ctx.template.resources[bucket_id], found)
+            yield from _log_bucket(ctx, bucket, found)
+            continue
+        late = [(row, writer) for row, writer in found if row.late]
+        if late:
+            yield from _emptied_too_early(ctx, bucket, emptied[bucket_id], late)
 
 
 def _log_targets(ctx: Context) -> dict[str, list[tuple[LogWriter, Resource]]]:
@@ -140,6 +150,8 @@ def _log_targets(ctx: Context) -> dict[str, list[tuple[LogWriter, Resource]]]:
     found: dict[str, list[tuple[LogWriter, Resource]]] = {}
     for row in log_writers():
         for writer in ctx.template.of_type(row.type):
+            if writer.logical_id in ctx.resolver.never_created():  # its Condition is never true: it writes nothing
+                continue
             if row.when is not None and not any(
                 v in (True, "true") for v in values_at(ctx, writer, row.when)
             ):
@@ -150,13 +162,21 @@ def _log_targets(ctx: Context) -> dict[str, list[tuple[LogWriter, Resource]]]:
     return found
 
 
-def _emptied_buckets(ctx: Context) -> set[str]:
-    """Buckets that a custom resource empties before CloudFormation deletes them (the CDK's autoDeleteObjects)."""
+def _emptied_buckets(ctx: Context) -> dict[str, str]:
+    """Bucket -> the custom resource that empties it before CloudFormation deletes it (the CDK's
+    autoDeleteObjects)."""
     emptiers = ctx.template.of_type(*rollback_fact("empties_buckets"))
-    return {edge.target for r in emptiers for edge in ctx.graph.out.get(r.logical_id, ())}
+    found: dict[str, str] = {}
+    for emptier in emptiers:
+        for edge in ctx.graph.out.get(emptier.logical_id, ()):
+            found.setdefault(edge.target, emptier.logical_id)
+    return found
 
 
 def _log_bucket(ctx: Context, bucket: Resource, found: list[tuple[LogWriter, Resource]]) -> Iterator[Finding]:
+    """A warning when the delete certainly meets objects: a writer that puts one at once (the rollback of a failed
+    create already fails), or an explicit DeletionPolicy: Delete (the template asks for a delete that the first
+    log file makes impossible). Otherwise info: only a stack deletion after logs arrived fails."""
     policy = _deletion_policy(ctx, bucket)
     immediate = [(row, writer) for row, writer in found if row.immediate]
     if policy in (_RETAIN, "?") or (policy == _RETAIN_EXCEPT_ON_CREATE and not immediate):
@@ -171,20 +191,58 @@ def _log_bucket(ctx: Context, bucket: Resource, found: list[tuple[LogWriter, Res
             f"the rollback cannot delete {name} (ROLLBACK_FAILED, hiding the original error), and "
             f"deleting the stack fails the same way"
         )
+    elif policy == "Delete":
+        consequence = (
+            "the template asks CloudFormation to delete it, which it certainly cannot do once the first logs "
+            "arrive: deleting the stack, or rolling back a deployment that fails after that, stops with "
+            "DELETE_FAILED"
+        )
     else:
         consequence = (
             "once the first logs arrive CloudFormation cannot delete it: deleting the stack, or rolling "
             "back a deployment that fails after that, stops with DELETE_FAILED"
         )
+    # A custom resource that empties the bucket runs before the last files of a late writer arrive.
+    empty = (
+        ""
+        if any(row.late for row, _ in found)
+        else ", or empty it with a custom resource before it is deleted"
+    )
     yield ctx.finding(
         "PF7002",
         _policy_span(bucket),
         f'{name} receives {sources} and has {_policy_text(bucket, policy)}; {consequence}: "{error}". Set '
-        f"DeletionPolicy: Retain on {name}, or empty it with a custom resource before it is deleted.",
+        f"DeletionPolicy: Retain on {name}{empty}.",
         resource=name,
         related=[w.logical_id for _, w in found],
-        severity=None if immediate else "info",
+        severity=None if immediate or policy == "Delete" else "info",
         notes=[f"AWS documentation: {row.doc}" for row, _ in found[:1]],
+        fix=retain_fix(ctx, bucket),
+    )
+
+
+def _emptied_too_early(
+    ctx: Context, bucket: Resource, emptier: str, late: list[tuple[LogWriter, Resource]]
+) -> Iterator[Finding]:
+    """A custom resource empties the bucket when the stack is deleted, but these services deliver log files hours
+    after the requests they record (best effort): files land after it ran and the delete still fails (aws/aws-cdk
+    issues 16332 and 21776)."""
+    policy = _deletion_policy(ctx, bucket)
+    if policy in (_RETAIN, _RETAIN_EXCEPT_ON_CREATE, "?"):
+        return
+    name = bucket.logical_id
+    sources = "; ".join(f"{row.what} from {writer.logical_id}" for row, writer in late)
+    error = format_error("bucket-not-empty")
+    yield ctx.finding(
+        "PF7002",
+        _policy_span(bucket),
+        f"{name} receives {sources} and has {_policy_text(bucket, policy)}; {emptier} empties it when it is "
+        f"deleted, but these logs are delivered hours after the requests they record, so files land after "
+        f"{emptier} ran and deleting the stack (or a rollback after traffic) stops with DELETE_FAILED: "
+        f'"{error}". Set DeletionPolicy: Retain on {name}, or stop the logging before the stack is deleted.',
+        resource=name,
+        related=[emptier, *(w.logical_id for _, w in late)],
+        notes=[f"AWS documentation: {row.late_doc or row.doc}" for row, _ in late[:1]],
         fix=retain_fix(ctx, bucket),
     )
 

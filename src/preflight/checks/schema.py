@@ -146,7 +146,9 @@ def _unknown_type(ctx: Context, resource: Resource, span: Span, sam: bool) -> Fi
             f" unless a private or third-party extension named {name} is registered or activated in the "
             f"deploying account and Region"
         )
-        return ctx.finding("PF8001", span, message, resource=resource.logical_id, severity="warning")
+        return ctx.finding(
+            "PF8001", span, message, resource=resource.logical_id, severity="warning", phase="account"
+        )
     return ctx.finding(
         "PF8001",
         span,

@@ -21,7 +21,7 @@ RULES = (
     Rule("PF0001", "unparsable-template", "The file is not valid YAML or JSON", "template-structure", "error"),
     Rule("PF0002", "not-a-template", "The document is not a CloudFormation template", "template-structure", "error"),
     Rule("PF0003", "duplicate-key", "A key appears twice; CloudFormation keeps only the last", "template-structure",
-         "warning"),
+         "warning", phase="runtime"),
     Rule("PF0004", "malformed-section", "A template section or resource has the wrong shape", "template-structure",
          "error"),
     Rule("PF0005", "malformed-intrinsic", "An intrinsic function has malformed arguments", "template-structure",
@@ -38,6 +38,12 @@ RULES = (
          "template-structure", "info"),
     Rule("PF0012", "template-quota", "The template exceeds a CloudFormation quota (size, resources, parameters...)",
          "template-structure", "error"),
+    Rule("PF0013", "unknown-section", "A top-level key that is not a template section", "template-structure",
+         "error", "safe"),
+    Rule("PF0014", "unknown-resource-key", "A key beside Type that is not a resource attribute (a property outside "
+         "Properties)", "template-structure", "error"),
+    Rule("PF0015", "malformed-parameter-or-output", "A parameter without Type or with AllowedValues that is not a "
+         "list, or an output without Value", "template-structure", "error"),
 )
 
 # Codes the engine emits itself (loading, crashes): they have catalog rows and docs but no check function.
@@ -70,6 +76,118 @@ def check_model_problems(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding("PF0004", problem.span, f"Template format error: {problem.message}", resource=problem.resource)
     for code, message, span, severity in ctx.document.problems:
         yield ctx.finding(code, span, message, severity=severity)
+
+
+# The template sections CloudFormation accepts at the top level; anything else is "Template format error: Invalid
+# template property or properties [X]". Globals is SAM's, read by the SAM transform (which removes it).
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.html
+# https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy.html
+_SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions",
+             "Transform", "Resources", "Outputs", "Hooks")
+_SAM_SECTIONS = ("Globals",)
+
+
+def check_sections(ctx: Context) -> Iterator[Finding]:
+    root = ctx.document.root
+    if not isinstance(root, MapNode):
+        return
+    allowed = _SECTIONS + (_SAM_SECTIONS if _uses_sam(ctx) else ())
+    macros = [t for t in ctx.template.transforms if not t.startswith("AWS::")]
+    for key in root:
+        if not isinstance(key, str) or key in allowed:
+            continue
+        from preflight.schema.suggest import closest
+
+        meant = closest(key, allowed, 0.7, same_initial=False)
+        message = f"Template format error: Invalid template property or properties [{key}]"
+        if meant:
+            message += f" (did you mean {meant}?)"
+        span = root.key_span(key)
+        fix = None
+        if meant and meant not in root and meant.casefold() == key.casefold():  # only a spelling of letter case
+            from preflight.findings import Edit, Fix
+
+            fix = Fix(f"rename section {key} to {meant}", "safe", (Edit(span.start, span.end, meant),))
+        if macros:  # a macro sees the template before CloudFormation validates it, and may consume the key
+            yield ctx.finding("PF0013", span, message + f"; unless the macro(s) {', '.join(macros)} remove it",
+                              severity="warning", fix=fix)
+            continue
+        yield ctx.finding("PF0013", span, message, fix=fix)
+
+
+# The keys a resource entry may have beside its logical id; anything else is "Template format error: Invalid template
+# resource property 'X'". Version only on custom resources; Connectors and IgnoreGlobals are read by the SAM
+# transform. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-product-attribute-reference.html
+_RESOURCE_KEYS = ("Type", "Properties", "Condition", "CreationPolicy", "DeletionPolicy", "DependsOn", "Metadata",
+                  "UpdatePolicy", "UpdateReplacePolicy")
+_CUSTOM_RESOURCE_KEYS = ("Version",)
+_SAM_RESOURCE_KEYS = ("Connectors", "IgnoreGlobals")
+
+
+def check_resource_keys(ctx: Context) -> Iterator[Finding]:
+    from preflight.schema import store
+    from preflight.schema.suggest import closest
+
+    sam = _uses_sam(ctx)
+    macros = [t for t in ctx.template.transforms if not t.startswith("AWS::")]
+    for resource in ctx.template.resources.values():
+        custom = resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource"
+        allowed = _RESOURCE_KEYS + (_CUSTOM_RESOURCE_KEYS if custom else ()) + (_SAM_RESOURCE_KEYS if sam else ())
+        for key in resource.node:
+            if not isinstance(key, str) or key in allowed:
+                continue
+            schema = store.type_schema(resource.type)
+            properties = schema.root.get("p", {}) if schema is not None and isinstance(schema.root, dict) else {}
+            message = f"Template format error: Invalid template resource property '{key}'"
+            if key in properties:
+                message += f" ({key} is a property of {resource.type}: put it under Properties)"
+            else:
+                meant = closest(key, allowed, 0.7, same_initial=False)
+                if meant:
+                    message += f" (did you mean {meant}?)"
+            severity = "warning" if macros else None
+            if macros:
+                message += f"; unless the macro(s) {', '.join(macros)} remove it"
+            yield ctx.finding("PF0014", resource.node.key_span(key), message, resource=resource.logical_id,
+                              severity=severity)
+
+
+def _uses_sam(ctx: Context) -> bool:
+    expansion = ctx.template.expansion
+    return any(t.startswith("AWS::Serverless") for t in ctx.template.transforms) or (
+        expansion is not None and any(t.startswith("AWS::Serverless") for t in expansion.expanded))
+
+
+def check_parameters_and_outputs(ctx: Context) -> Iterator[Finding]:
+    """CloudFormation's template validation of the Parameters and Outputs sections.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html"""
+    root = ctx.document.root
+    if not isinstance(root, MapNode):
+        return
+    parameters = root.get("Parameters")
+    if not isinstance(parameters, MapNode):
+        parameters = MapNode()
+    for name, node in parameters.items():
+        if not isinstance(node, MapNode):
+            continue  # PF0004 says a parameter must be a mapping
+        if "Type" not in node:
+            yield ctx.finding("PF0015", parameters.key_span(name),
+                              f"Template format error: Every Parameters object must contain a Type member "
+                              f"(parameter {name} has none)")
+        if "AllowedValues" in node and not isinstance(node["AllowedValues"], list):
+            yield ctx.finding("PF0015", node.value_span("AllowedValues"),
+                              f"Template format error: Every AllowedValues member must be a list (AllowedValues of "
+                              f"parameter {name} is a single value: write each value as a list item)")
+    outputs = root.get("Outputs")
+    if not isinstance(outputs, MapNode):
+        outputs = MapNode()
+    for name, node in outputs.items():
+        if isinstance(node, MapNode) and "Value" not in node:
+            yield ctx.finding("PF0015", outputs.key_span(name),
+                              f"Template format error: Every Outputs member must contain a Value object (output "
+                              f"{name} has none)")
 
 
 def check_intrinsics(ctx: Context) -> Iterator[Finding]:
@@ -314,4 +432,7 @@ CHECKS = (
     Check(check_duplicates, ("PF0003",)),
     Check(check_model_problems, ("PF0001", "PF0002", "PF0004", "PF0006", "PF0007")),
     Check(check_intrinsics, ("PF0005", "PF1003")),
+    Check(check_sections, ("PF0013",)),
+    Check(check_resource_keys, ("PF0014",)),
+    Check(check_parameters_and_outputs, ("PF0015",)),
 )

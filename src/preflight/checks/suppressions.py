@@ -29,7 +29,7 @@ RULES = (
     Rule("PF0020", "unused-suppression", "A suppression in the template's Metadata matches no finding",
          "template-structure", "info"),
     Rule("PF0021", "invalid-suppression", "A suppression in the template's Metadata is malformed or has no reason",
-         "template-structure", "warning"),
+         "template-structure", "warning", phase="runtime"),
 )
 CHECKS = ()
 # Emitted by the pass below, after every check has run (it needs all their findings), not by a check function.

@@ -115,6 +115,7 @@ RULES = (
         "Reserved concurrency that the account's quota may not leave room for",
         "other",
         "warning",
+        phase="account",
     ),
     Rule(
         "PF4014",
@@ -262,6 +263,8 @@ def check_engine_version(ctx: Context, resource: Resource) -> Iterator[Finding]:
     status = facts.engine_version_status(resource.type, engine, version)
     known = _Versions(versions.available, versions.deprecated)
     finding = _engine_finding(engine, version, status, known)
+    if finding is None and status == "available":
+        finding = _notice_finding(ctx, engine, version, known)
     if finding is not None:
         severity, message = finding
         best = _best_version(version, versions.available)
@@ -309,6 +312,28 @@ def _engine_finding(engine: str, version: str, status: str, known: _Versions) ->
     return "warning", (
         f"EngineVersion {version} of {engine} is not in AWS's version list of {snapshot}: unless it "
         f"was released after that date, CloudFormation fails with '{cannot}'; {use}"
+    )
+
+
+def _notice_finding(ctx: Context, engine: str, version: str, known: _Versions) -> tuple[str, str] | None:
+    """A version the version list still offers but an AWS notice (values_engine_retirements.json) names as not
+    creatable from a date that the day judged (--date, else today) has reached: the list lags the notice."""
+    retired = vd.engine_retirement(engine, version)
+    day = ctx.pins.day()
+    if retired is None or not retired.exact or day < retired.not_creatable_from:
+        return None
+    when, snapshot = retired.not_creatable_from, facts.engine_versions_retrieved()
+    judged = f"judged for {day}" if ctx.pins.date else "judged for today (pin another day with --date)"
+    cannot = format_error("rds-engine-version", Version=version, Engine=engine)
+    older = (
+        ""
+        if _long_retired(when, day)
+        else "; a stack created before then keeps its database and updates that leave EngineVersion unchanged succeed"
+    )
+    severity = "error" if older == "" else "warning"
+    return severity, (
+        f"{cannot}: AWS stopped creating {engine} {version} on {when} (AWS's notice; the version list of {snapshot} "
+        f"still offers it){older} (the date decides: {judged}); {_suggestion(version, known.available)}"
     )
 
 

@@ -153,7 +153,7 @@ def load_raw(name: str) -> dict[str, Any]:
 
 
 # The snapshots written one entry per line (LineTable); every other one is small and parsed whole.
-LINE_TABLES = frozenset({"resource_types", "schemas_cfn", "singletons"})
+LINE_TABLES = frozenset({"resource_types", "schemas_cfn", "schemas_values", "singletons"})
 
 
 def _info_source(name: str) -> dict[str, Any]:

@@ -80,6 +80,8 @@ class LogWriter(NamedTuple):
     immediate: bool
     what: str
     doc: str
+    late: bool = False  # files arrive hours after the requests: after a custom resource emptied the bucket
+    late_doc: str | None = None
 
 
 def _side(raw: dict[str, Any]) -> Side:
@@ -173,6 +175,8 @@ def log_writers() -> tuple[LogWriter, ...]:
             immediate=bool(r["immediate"]),
             what=r["what"],
             doc=r["doc"],
+            late=bool(r.get("late", False)),
+            late_doc=r.get("late_doc"),
         )
         for r in data("rollback")["log_writers"]
     )

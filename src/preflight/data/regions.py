@@ -34,3 +34,15 @@ def elb_account_id(region: str) -> str | None:
 def elb_log_delivery_principal() -> str:
     """The service principal ELB uses to write access logs in Regions opened since August 2022."""
     return str(data(_FILE)["elb_log_delivery_principal"])
+
+
+@cache
+def dns_suffixes() -> tuple[str, ...]:
+    """The DNS suffix of every partition (the values AWS::URLSuffix can take), sorted."""
+    return tuple(sorted({str(p["dns_suffix"]) for p in data(_FILE)["partitions"].values()}))
+
+
+@cache
+def region_patterns() -> tuple[str, ...]:
+    """Each partition's regular expression for its Region names (botocore endpoints.json)."""
+    return tuple(str(p["region_regex"]) for p in data(_FILE)["partitions"].values())

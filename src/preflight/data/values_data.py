@@ -61,6 +61,7 @@ def engine_retirement(engine: str, version: str) -> Retirement | None:
     dates = [
         (dt.date.fromisoformat(b["not_creatable_from"]), b["source"])
         for b in batches
+        if b.get("dates_older_minors", True)  # a batch withdrawn out of order says nothing of older minors
         for v in b["versions"]
         if major_of(v) == series and version_key(v) > key
     ]

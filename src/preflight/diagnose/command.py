@@ -41,10 +41,12 @@ def read_templates(template: str | None, cdk_out: str | None, pins: Any) -> list
     from preflight.discover import discover
 
     paths: list[str] = []
+    environments: dict[str, tuple[str | None, str | None]] = {}
     if template:
         paths.append(template)
     if cdk_out:
         found = discover([cdk_out])
+        environments = found.environments
         if found.errors:
             raise found.errors[0]
         if not found.files:
@@ -53,7 +55,9 @@ def read_templates(template: str | None, cdk_out: str | None, pins: Any) -> list
     templates = []
     for path in paths:
         text = read_template(path)
-        templates.append(load_template(path, text, check_text(text, path, pins=pins), pins))
+        account, region = environments.get(path, (None, None))  # the manifest's environment, unless pinned
+        mine = pins._replace(account_id=pins.account_id or account, region=pins.region or region)
+        templates.append(load_template(path, text, check_text(text, path, pins=mine), mine))
     return templates
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from preflight.diagnose.core import Diagnosis
 from preflight.findings import Finding
+from preflight.report.text import label
 
 _FORMAT_NAMES = {
     "describe-stack-events-json": "describe-stack-events JSON",
@@ -39,7 +40,7 @@ def _where(root: dict[str, Any]) -> str:
 
 
 def _finding_line(f: Finding) -> str:
-    return f"{f.file}:{f.span.line}:{f.span.column} {f.severity} {f.code} {f.message}"
+    return f"{f.file}:{f.span.line}:{f.span.column} {label(f)} {f.code} {f.message}"
 
 
 def _headline(d: Diagnosis) -> str:
@@ -146,7 +147,7 @@ def render_markdown(d: Diagnosis) -> str:
         out.append("- Find the root failure first (see above).")
     if d.other_findings:
         out += ["", "Also fix, or the next attempt fails on the next cause:", ""]
-        out += [f"- `{f.code}` {f.file}:{f.span.line}: {f.message}" for f in d.other_findings]
+        out += [f"- `{f.code}` ({label(f)}) {f.file}:{f.span.line}: {f.message}" for f in d.other_findings]
     out += ["", "## How to prevent a recurrence", ""]
     codes = (root or {}).get("codes") or []
     if codes:

@@ -270,7 +270,7 @@ def _compare(kind: str, logical_id: str, before: Policy | None, after: Policy | 
                     continue
                 if _decide(before, asker, action, resource, context) in (ALLOW, DEPENDS):
                     continue
-                problem = _why_not(asker, action, documented, after, resource)
+                problem = _why_not(asker, action, documented, after, resource, context, pins.account_id or ACCOUNT)
                 if problem:
                     problems.setdefault(problem, {})[action] = None
                     break
@@ -301,8 +301,9 @@ def _contexts(policy: Policy | None) -> list[Mapping[str, Any]]:
 
 
 def _why_not(asker: _Asker, action: str, documented: Mapping[str, list[tuple[str, bool]]], after: Policy | None,
-             resource: Any) -> str | None:
-    """None when a new grant to `asker` is what AWS documents; else what is wrong with it."""
+             resource: Any, context: Mapping[str, Any] | None = None, account: str = ACCOUNT) -> str | None:
+    """None when a new grant to `asker` is what AWS documents; else what is wrong with it. ``context``: the request
+    context the new grant allows, whose scoping values must name the deployment's own account."""
     from preflight.policy.evaluate import ALLOW
     from preflight.policy.match import compile_pattern, match
     from preflight.policy.tri import NO
@@ -313,6 +314,10 @@ def _why_not(asker: _Asker, action: str, documented: Mapping[str, list[tuple[str
               if match(compile_pattern(pattern, fold=True), action) is not NO]
     if not grants:
         return f"new access for {asker.label} to actions AWS does not document for it"
+    other = _foreign_scope(context or {}, account)
+    if other is not None:
+        return (f"{asker.label} gains access on behalf of another account ({other}), which the new grant's "
+                f"scoping condition names")
     if all(grants):  # documented only with a scoping condition: a request from another account must stay denied
         foreign = {**_BASE_CONTEXT, "aws:SourceAccount": FOREIGN,
                    "aws:SourceArn": f"arn:aws:{_service_of(asker.name)}:{REGION}:{FOREIGN}:confused-deputy"}
@@ -320,6 +325,30 @@ def _why_not(asker: _Asker, action: str, documented: Mapping[str, list[tuple[str
             return (f"{asker.label} gains access on behalf of any account: AWS documents these actions with a "
                     f"scoping condition (aws:SourceArn, aws:SourceAccount or an encryption context) and the new "
                     f"grant has none")
+    return None
+
+
+_SCOPING_ARNS = ("aws:sourcearn", "kms:encryptioncontext:")
+
+
+def _foreign_scope(context: Mapping[str, Any], account: str) -> str | None:
+    """The other account a request context's scoping values name (aws:SourceAccount, or the account of an
+    aws:SourceArn or kms:EncryptionContext:* ARN), if any: a grant on behalf of another account's resource."""
+    from preflight.resolve.values import Symbolic, render
+
+    for key, value in context.items():
+        text = render(value) if isinstance(value, Symbolic) else value
+        if not isinstance(text, str):
+            continue
+        lower = str(key).lower()
+        if lower == "aws:sourceaccount":
+            named = text
+        elif lower.startswith(_SCOPING_ARNS) and text.startswith("arn:") and text.count(":") >= 5:
+            named = text.split(":")[4]
+        else:
+            continue
+        if len(named) == 12 and named.isdigit() and named != account:
+            return named
     return None
 
 

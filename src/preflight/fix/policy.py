@@ -5,20 +5,26 @@ references rather than resolved values: ``${Target.Arn}`` is ``!GetAtt Key.Arn``
 ``${AWS::Region}`` in an Fn::Sub. Safe when the statement names a principal other than ``*`` and the policy is a
 Statement list of the file; display-only (with the reason) when the policy is one Fn::Sub or JSON string, its
 Statement sits inside Fn::If, it is not in the template, or a Deny decides the request.
+
+Where exactly one statement for the service is one element away from allowing a failing request (an action, a
+principal's Region, a Resource entry, a scoping condition's value), that element is edited instead
+(fix/nearmiss.py), as long as the edit grants nothing the documented statement does not. ``Fix.changes`` says,
+per statement, what was edited or added, for the change report.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from preflight.findings import Edit, Fix
 from preflight.fix.edits import CannotEdit, append_item
+from preflight.fix.engine import overlaps
 from preflight.fix.values import PARTITION, arn_reference, name_reference, template_value
 from preflight.resolve.pins import ACCOUNT, REGION
-from preflight.resolve.values import Symbolic
+from preflight.resolve.values import Symbolic, Unknown
 from preflight.source.nodes import MapNode, SeqNode
 
 _SUB_NAME = re.compile(r"\$\{(?!!)([^}]+)\}")
@@ -111,10 +117,19 @@ def _statement_list(ctx: Any, owner: Any, prop: str | None = None) -> SeqNode:
     return statements
 
 
+class PolicyEdits(NamedTuple):
+    edits: tuple[Edit, ...]
+    cdk: str | None
+    changes: tuple[str, ...] = ()  # one sentence per statement edited or added (Fix.changes)
+    nearmiss: tuple[Any, ...] = ()  # the near-miss statements edited in place (fix/nearmiss.py Change)
+
+
 def statement_edits(ctx: Any, integration: Any, verdict: Any, source: Any, target: Any,
-                    extra: Mapping[str, Any] | None, resolved: Mapping[str, Any]) -> tuple[tuple[Edit, ...], str | None]:
-    """The edit appending the documented statement(s) the failing requests need (or adding the policy resource
-    when the template has none); CannotEdit says why not."""
+                    extra: Mapping[str, Any] | None, resolved: Mapping[str, Any]) -> PolicyEdits:
+    """The edits that let the failing requests through: a near-miss statement edited in place where exactly one
+    statement is one element away (fix/nearmiss.py), else the documented statement(s) appended (or the policy
+    resource added when the template has none); CannotEdit says why not."""
+    from preflight.fix import nearmiss
     from preflight.services.replay import bind_deep, workspace
 
     run = verdict.culprit
@@ -125,29 +140,123 @@ def statement_edits(ctx: Any, integration: Any, verdict: Any, source: Any, targe
     failing = [r for r in (verdict.culprit, *verdict.others) if r is not None and r.failed]
     if any(r.decision.outcome == "ExplicitDeny" for r in failing):
         raise CannotEdit("a Deny statement decides the request: an added Allow would not change it")
-    if not failing:
-        raise CannotEdit("whether the policy allows the request depends on values known only at deploy time")
+    undecided = not failing
+    if undecided:  # a principal named for another Region is still edited (nearmiss), nothing else
+        failing = [r for r in (verdict.culprit, *verdict.others) if r is not None and r.undecided]
+        if missing or not failing:
+            raise CannotEdit("whether the policy allows the request depends on values known only at deploy time")
     ws = workspace(ctx)
     values = fix_bindings(ws, integration, source, target, extra, resolved)
     documented = integration.statement if isinstance(integration.statement, list) else [integration.statement]
     actions = _failing_actions(verdict)
     needed = [s for s in documented if _covers(s, actions)] or list(documented)
-    bound = [template_value(bind_deep(s, values), ctx.template, ctx.pins) for s in needed]
+    bound = written = [template_value(bind_deep(s, values), ctx.template, ctx.pins) for s in needed]
     for statement in bound:
         principal = statement.get("Principal")
         if principal == "*" or (isinstance(principal, dict) and "*" in principal.values()):
             raise CannotEdit("the documented statement names every principal")
     if missing:
-        return _new_policy(ctx, integration, source, target, bound), _cdk(target, target, bound)
+        return PolicyEdits(_new_policy(ctx, integration, source, target, bound), _cdk(target, target, bound),
+                           (f"added the policy {_new_policy_name(ctx, target)} with statement(s) "
+                            + ", ".join(_sid(s) for s in bound),))
     owner = ctx.template.resources[run.policy.owners[0]]
     statements = _statement_list(ctx, owner)
+
+    def writable(value: Any) -> bool:
+        return not any(name == owner.logical_id or name == source.logical_id
+                       or ctx.graph.depends(name, owner.logical_id) for name in references(value, ctx.template))
+
+    pairs = _documented_pairs(ctx, documented, values, resolved)
+    plan = nearmiss.plan(ctx, statements, run.policy.policy, failing, pairs,
+                         in_use=_in_use(ctx, integration, source, target, extra), writable=writable)
+    left = [r for r in failing if not any(r is done for done in plan.resolved)]
+    if left and undecided:
+        raise CannotEdit("whether the policy allows the request depends on values known only at deploy time")
+    if left:
+        still = [s for s in documented if _covers(s, [r.spec.action for r in left])] or list(documented)
+        bound = [template_value(bind_deep(s, values), ctx.template, ctx.pins) for s in still]
+    else:
+        bound = []
     for name in sorted(references(bound, ctx.template)):
         if name == owner.logical_id or name == source.logical_id or ctx.graph.depends(name, owner.logical_id):
             raise CannotEdit(f"the statement would refer to {name} from {owner.logical_id}, which closes a "
                              f"dependency cycle (give {name} a fixed name)")
     bound = _unique_sids(bound, statements)
+    appended = [append_item(ctx.document, statements, statement) for statement in bound]
+    if any(overlaps(a, b) for a in plan.edits for b in appended):
+        # an edited element of the last statement ends where the statements are inserted: one edit would hold
+        # both and touch more than the element; the documented statements are added for every request instead
+        return _appended_only(ctx, owner, target, statements, documented, values, failing)
+    edits = [*plan.edits, *appended]
+    changes = (*(c.sentence() for c in plan.changes), *(f"added statement {_sid(s)}" for s in bound))
+    return PolicyEdits(tuple(_merge(edits)), _cdk(owner, target, bound or written), changes, plan.changes)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Mapping) and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    return str(value)
+
+
+def _appended_only(ctx: Any, owner: Any, target: Any, statements: SeqNode, documented: list[Any],
+                   values: Mapping[str, Any], failing: list[Any]) -> PolicyEdits:
+    from preflight.services.replay import bind_deep
+
+    needed = [s for s in documented if _covers(s, [r.spec.action for r in failing])] or list(documented)
+    bound = _unique_sids([template_value(bind_deep(s, values), ctx.template, ctx.pins) for s in needed], statements)
     edits = [append_item(ctx.document, statements, statement) for statement in bound]
-    return tuple(_merge(edits)), _cdk(owner, target, bound)
+    return PolicyEdits(tuple(_merge(edits)), _cdk(owner, target, bound),
+                       tuple(f"added statement {_sid(s)}" for s in bound))
+
+
+def _sid(statement: Any) -> str:
+    sid = statement.get("Sid") if isinstance(statement, Mapping) else None
+    return f'"{sid}"' if isinstance(sid, str) else "(no Sid)"
+
+
+def _documented_pairs(ctx: Any, documented: list[Any], values: Mapping[str, Any],
+                      resolved: Mapping[str, Any]) -> list[Any]:
+    """Each documented statement bound with the workspace's values (to decide with) and with the template's
+    references (to write); one that cannot be written is left out."""
+    from preflight.fix.nearmiss import Documented
+    from preflight.services.replay import bind_deep
+
+    pairs = []
+    for statement in documented:
+        try:
+            written = template_value(bind_deep(statement, values), ctx.template, ctx.pins)
+        except CannotEdit:
+            continue
+        pairs.append(Documented(bind_deep(statement, resolved), written))
+    return pairs
+
+
+def _in_use(ctx: Any, integration: Any, source: Any, target: Any,
+            extra: Mapping[str, Any] | None) -> Callable[[Any, Any], bool]:
+    """Whether a condition's value may still be needed by another resource of the source's type (another trail,
+    another log group): its request, bound for that resource, may match the value. Then the value is kept and the
+    request's value added beside it, rather than replaced."""
+    from preflight.policy.match import match
+    from preflight.policy.tri import NO
+    from preflight.services.replay import bind, integration_bindings, workspace
+
+    def check(run: Any, clause: Any) -> bool:
+        spec_value = next((v for k, v in run.spec.context.items() if str(k).lower() == clause.key_lower), None)
+        if spec_value is None or not clause.patterns:
+            return True
+        ws = workspace(ctx)
+        for other in ctx.template.resources.values():
+            if other.logical_id == source.logical_id or other.type != source.type:
+                continue
+            try:
+                value = bind(spec_value, integration_bindings(ws, integration, other, target, run.scenario, extra))
+            except Exception:  # noqa: BLE001 - what cannot be bound may need the value: kept
+                return True
+            if isinstance(value, Unknown) or any(match(p, value) is not NO for p in clause.patterns):
+                return True
+        return False
+
+    return check
 
 
 def _cdk(owner: Any, target: Any, statements: list[Any]) -> str | None:
@@ -180,9 +289,7 @@ def _new_policy(ctx: Any, integration: Any, source: Any, target: Any, statements
                 f"is created after {source.logical_id}"
             raise CannotEdit(f"the new policy would refer to {name}, which {after} (a dependency cycle): give "
                              f"{name} a fixed name")
-    name, number = f"{target.logical_id}Policy", 2
-    while name in ctx.template.resources:
-        name, number = f"{target.logical_id}Policy{number}", number + 1
+    name = _new_policy_name(ctx, target)
     reference = {"Ref": target.logical_id}
     attached = location.attached_via or ""
     body = {
@@ -199,12 +306,20 @@ def _new_policy(ctx: Any, integration: Any, source: Any, target: Any, statements
     return tuple(sorted(edits))
 
 
+def _new_policy_name(ctx: Any, target: Any) -> str:
+    name, number = f"{target.logical_id}Policy", 2
+    while name in ctx.template.resources:
+        name, number = f"{target.logical_id}Policy{number}", number + 1
+    return name
+
+
 def _merge(edits: list[Edit]) -> list[Edit]:
-    """Insertions at one place become one edit (in order)."""
+    """Edits that touch (insertions at one place, an insertion where a replacement ends) become one edit, in
+    order: the engine takes touching edits of one fix for overlapping ones."""
     out: list[Edit] = []
-    for edit in edits:
-        if out and out[-1].start == edit.start == out[-1].end == edit.end:
-            out[-1] = Edit(edit.start, edit.end, out[-1].text + edit.text)
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):  # stable: the given order at one place
+        if out and out[-1].end == edit.start and (edit.start == edit.end or out[-1].start == out[-1].end):
+            out[-1] = Edit(out[-1].start, edit.end, out[-1].text + edit.text)
         else:
             out.append(edit)
     return out
@@ -213,10 +328,19 @@ def _merge(edits: list[Edit]) -> list[Edit]:
 def policy_fix(ctx: Any, title: str, integration: Any, verdict: Any, source: Any, target: Any,
                extra: Mapping[str, Any] | None, resolved: Mapping[str, Any]) -> Fix:
     try:
-        edits, cdk = statement_edits(ctx, integration, verdict, source, target, extra, resolved)
+        found = statement_edits(ctx, integration, verdict, source, target, extra, resolved)
     except CannotEdit as exc:
         return Fix(title, "display", reason=exc.reason)
-    return Fix(title, "safe", edits, cdk=cdk)
+    if found.nearmiss:
+        title = edit_title(verdict.culprit.policy.label, found.changes)
+    return Fix(title, "safe", found.edits, cdk=found.cdk, changes=found.changes)
+
+
+def edit_title(label: str, changes: tuple[str, ...]) -> str:
+    """The title of a fix that edits statements in place: 'edit the key policy of K: statement 2 ...: added
+    action kms:Encrypt'."""
+    parts = [c.removeprefix("edited ") for c in changes]
+    return f"edit {label}: " + "; ".join(parts)
 
 
 def references(value: Any, template: Any) -> set[str]:
@@ -242,7 +366,11 @@ def references(value: Any, template: Any) -> set[str]:
 
 def trust_fix(ctx: Any, title: str, role: Any, run: Any) -> Fix:
     """PF6301: let the service assume the role, appending ``{Effect: Allow, Principal: {Service: <service>},
-    Action: sts:AssumeRole}`` to the role's trust policy. Safe: it grants only that service principal."""
+    Action: sts:AssumeRole}`` to the role's trust policy (or, where a statement for the service lacks only
+    sts:AssumeRole or names the service for another Region, editing it). Safe: it grants only that service
+    principal."""
+    from preflight.fix import nearmiss
+
     try:
         editable(ctx, role)
         if run.decision.outcome != "ImplicitDeny":
@@ -252,7 +380,15 @@ def trust_fix(ctx: Any, title: str, role: Any, run: Any) -> Fix:
         if not isinstance(service, (str, dict)) or service == "*":
             raise CannotEdit("the service principal cannot be written in the template")
         statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        documented = nearmiss.Documented(
+            {"Effect": "Allow", "Principal": {"Service": run.request.principal.value}, "Action": "sts:AssumeRole"},
+            statement)
+        plan = nearmiss.plan(ctx, statements, run.policy.policy, [run], [documented])
+        if plan.resolved:  # a statement for the service lacks sts:AssumeRole, or names it for another Region
+            changes = tuple(c.sentence() for c in plan.changes)
+            return Fix(edit_title(run.policy.label, changes), "safe", plan.edits, cdk=_cdk(role, role, [statement]),
+                       changes=changes)
         return Fix(title, "safe", (append_item(ctx.document, statements, statement),),
-                   cdk=_cdk(role, role, [statement]))
+                   cdk=_cdk(role, role, [statement]), changes=("added a statement for " + _shown(service),))
     except CannotEdit as exc:
         return Fix(title, "display", reason=exc.reason)

@@ -63,6 +63,9 @@ def _changed(results: Sequence[FixResult]) -> list[str]:
                 where = ", ".join(_range(lines, e.start, e.end) for e in fix.edits)
                 out.append(f"- **{fix.title}** ({fix.code}, {fix.safety} fix; {where} of the original).")
                 out.append(f"  Required because: {_sentence(fix.finding.message)}")
+                changes = fix.finding.fix.changes if fix.finding.fix is not None else ()
+                if changes:
+                    out.append("  The change: " + "; ".join(changes) + ".")
                 links = _links(fix.finding)
                 if links:
                     out.append("  AWS documentation: " + ", ".join(links))
@@ -193,8 +196,10 @@ def _resolves(results: Sequence[FixResult], decided: Sequence[Sequence[Decided |
                     out.append(f"  - {note}")
             verified = ("; no new access (verifier)" if result.access is not None else
                         "; no-new-access not verified (verifier not available)")
+            changes = f.fix.changes if f.fix is not None else ()
             sids = _SID.findall("\n".join(fix.inserted))
-            added = f" The edit adds statement(s) {', '.join(repr(s) for s in sids)}." if sids else ""
+            added = f" The edit: {'; '.join(changes)}." if changes else \
+                f" The edit adds statement(s) {', '.join(repr(s) for s in sids)}." if sids else ""
             lead = "Re-checked:" if verdict is not None else "After: re-checked,"
             out.append(f"  {lead} {fix.code} is no longer reported for {f.resource or 'the template'} "
                        f"and no other finding appeared{verified}.{added}")

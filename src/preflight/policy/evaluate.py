@@ -36,9 +36,10 @@ from preflight.policy.statements import (
     statements_of,
 )
 from preflight.policy.tri import NO, YES, Tri, all_of, any_of
+from preflight.resolve.values import render
 from preflight.source.span import Span
 
-__all__ = ["OUTCOMES", "DecidingStatement", "Decision", "Layer", "Principal", "Request", "evaluate"]
+__all__ = ["OUTCOMES", "DecidingStatement", "Decision", "Layer", "Principal", "Request", "evaluate", "scp_layer"]
 
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, DEPENDS = "Allow", "ExplicitDeny", "ImplicitDeny", "Depends"
 OUTCOMES = (ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, DEPENDS)
@@ -248,7 +249,23 @@ def evaluate(
 
 def _applies(layer: Layer, prep: Prepared) -> bool:
     rule = facts.LAYER_RULES.get(layer.kind)
-    return rule is not None and prep.view.kind in rule.applies_to
+    if rule is None or prep.view.kind not in rule.applies_to:
+        return False
+    who = render(prep.view.principal.value)
+    return not any(fragment in who for fragment in rule.exempt)
+
+
+def scp_layer(policy: Policy) -> Layer:
+    """One service control policy as AWS applies it. A file of Deny statements only (the deny-list strategy)
+    restricts nothing by itself: it sits on top of FullAWSAccess, which AWS Organizations attaches at every level;
+    a file with its own Allow statements (the allow-list strategy) replaces it, and only what it allows passes
+    (facts.DOC_SCP_EVALUATION)."""
+    from preflight.policy.model import parse_policy
+
+    if any(s.effect in ("Allow", "Unknown") for s in statements_of(policy)):
+        return Layer("scp", (policy,), policy.name)
+    full = parse_policy(facts.FULL_AWS_ACCESS, kind="scp", name="FullAWSAccess (attached by AWS Organizations)")
+    return Layer("scp", (full, policy), policy.name)
 
 
 def _outcomes(policies: Iterable[Policy], prep: Prepared) -> list[Outcome]:

@@ -47,6 +47,7 @@ DOC_IAM_TROUBLESHOOT_POLICIES = IAM_GUIDE + "troubleshoot_policies.html"
 DOC_LAMBDA_RESOURCE_POLICY = "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"
 DOC_LOGS_KMS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"
 DOC_SCP = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html"
+DOC_SCP_EVALUATION = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html"
 DOC_RCP = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html"
 DOC_BOUNDARY = IAM_GUIDE + "access_policies_boundaries.html"
 DOC_SESSION_POLICY = IAM_GUIDE + "access_policies.html#policies_session"
@@ -108,16 +109,48 @@ CHARSETS: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 
-# Pseudo parameters with a known shape, used when the resolver did not attach a charset or bounds itself.
-# AWS::AccountId is 12 digits; a region and a partition are lower-case letters, digits and dashes.
+# Shapes: regular expressions (a subset: literal characters, [classes], \d, and the quantifiers ? * + {n} {n,m};
+# no groups) that every value of a symbol matches in full. Symbol.charset may name one instead of a CHARSETS entry.
+# They are over-approximations: a value outside the shape never occurs, a string inside it need not be real.
+SHAPES: Mapping[str, str] = MappingProxyType(
+    {
+        # "A 12-digit number" (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html).
+        "account-id": r"[0-9]{12}",
+        # Every Region of every partition: the union of the partitions' region_regex in data/regions.json (botocore
+        # endpoints.json): cn-north-1, us-gov-west-1, us-isob-east-1, eu-isoe-west-1, eusc-de-east-1 ... Two or more
+        # lower-case letters, then lower-case letters, digits and dashes, a dash and a number
+        # (tests/policy/test_match_symbolic.py checks every Region named in data/regions.json against it).
+        "region": r"[a-z]{2}[a-z0-9-]*-[0-9]+",
+        # "A stack name can contain only alphanumeric characters (case-sensitive) and hyphens. It must start with an
+        # alphabetic character and can't be longer than 128 characters."
+        # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-using-console-create-stack-parameters.html)
+        "stack-name": r"[A-Za-z][A-Za-z0-9-]{0,127}",
+        # A name CloudFormation generates from {stack}-{logicalid}-{random} (data/resource_types.json
+        # "generated_name"): stack names, logical ids (alphanumeric) and the random suffix (upper-case
+        # alphanumerics), lower-cased for the types marked lowercase (S3 buckets: 3-63 characters,
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html). "." admits the ".fifo"
+        # CloudFormation appends to a FIFO queue's generated name.
+        "generated-lowercase": r"[a-z0-9][a-z0-9.-]{2,62}",
+        "generated": r"[A-Za-z0-9][A-Za-z0-9.-]*",
+    }
+)
+
+# Pseudo parameters with a known shape, used when the resolver did not attach a charset or bounds itself:
+# (charset or shape name, min length, max length).
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
 PSEUDO_SHAPES: Mapping[str, tuple[str, int, int | None]] = MappingProxyType(
     {
-        "AWS::AccountId": ("digits", 12, 12),
-        "AWS::Region": ("lower-alnum-dash", 9, 20),
+        "AWS::AccountId": ("account-id", 12, 12),
+        "AWS::Region": ("region", 9, 15),
         "AWS::Partition": ("lower-alnum-dash", 3, 10),
+        "AWS::StackName": ("stack-name", 1, 128),
     }
 )
+
+# Pseudo parameters whose values are one of a known list: the matcher enumerates them, so "depends on
+# AWS::Partition" is said only when some partition changes the answer. AWS::URLSuffix takes the partitions'
+# dns_suffix values of data/regions.json (preflight.data.regions.dns_suffixes(), read there: one home per fact).
+PSEUDO_VALUES: Mapping[str, tuple[str, ...]] = MappingProxyType({"AWS::Partition": PARTITIONS})
 
 
 # --- service principals ----------------------------------------------------------------------------------------
@@ -329,12 +362,21 @@ class LayerRule(NamedTuple):
     applies_to: frozenset[str]
     gates: str
     source: str
+    exempt: tuple[str, ...] = ()  # fragments of principal ARNs the layer never restricts
+
+
+# The AWS managed SCP that AWS Organizations attaches at every level (root, each OU, each account) when SCPs are
+# enabled: "an explicit Allow at every level" is needed, and a deny-list SCP relies on it for its Allow
+# (DOC_SCP_EVALUATION, "How SCPs work with Allow" and "Strategies for using SCPs").
+FULL_AWS_ACCESS = {"Version": "2012-10-17",
+                   "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
 LAYER_RULES: Mapping[str, LayerRule] = MappingProxyType(
     {
-        # SCPs restrict IAM principals of member accounts, not AWS service principals.
-        "scp": LayerRule(frozenset({"aws"}), "all", DOC_SCP),
+        # SCPs restrict IAM principals of member accounts, not AWS service principals, and "do not affect
+        # service-linked roles" (DOC_SCP, "Tasks and entities not restricted by SCPs").
+        "scp": LayerRule(frozenset({"aws"}), "all", DOC_SCP, (":role/aws-service-role/",)),
         # RCPs restrict access to resources, service principals included (the KMS guide's RCP examples carve
         # service principals out with aws:PrincipalIsAWSService).
         "rcp": LayerRule(frozenset({"aws", "service", "federated", "canonical"}), "all", DOC_KMS_RCP),

@@ -28,6 +28,7 @@ Semantics follow the IAM User Guide:
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from functools import lru_cache
 from itertools import product
@@ -384,11 +385,23 @@ def _unique(symbols: list[Symbol]) -> list[Symbol]:
     return list(seen.values())
 
 
+def allowed_values(sym: Symbol) -> tuple[str, ...] | None:
+    """The finite list of values a symbol can take: its own (a parameter's AllowedValues), or, for a pseudo
+    parameter, the AWS list (facts.PSEUDO_VALUES; AWS::URLSuffix: the partitions' DNS suffixes)."""
+    if sym.allowed is not None or sym.kind != "pseudo":
+        return sym.allowed
+    if sym.key == "AWS::URLSuffix":
+        from preflight.data.regions import dns_suffixes
+
+        return dns_suffixes()
+    return facts.PSEUDO_VALUES.get(sym.key)
+
+
 def _enumerable(tokens: tuple[Token, ...], parts: tuple[Part, ...]) -> list[Symbol]:
-    syms = [s for s in _unique(_symbols(tokens) + _symbols(parts)) if s.allowed]
+    syms = [s for s in _unique(_symbols(tokens) + _symbols(parts)) if allowed_values(s)]
     total = 1
     for sym in syms:
-        total *= len(sym.allowed or ())
+        total *= len(allowed_values(sym) or ())
     return syms if syms and total <= MAX_COMBINATIONS else []
 
 
@@ -414,7 +427,7 @@ def _enumerate(
     tokens: tuple[Token, ...], wildcards: bool, fold: bool, parts: tuple[Part, ...], syms: list[Symbol]
 ) -> Tri:
     results: list[tuple[dict[str, str], Tri]] = []
-    for combo in product(*(s.allowed or () for s in syms)):
+    for combo in product(*(allowed_values(s) or () for s in syms)):
         values = dict(zip((s.key for s in syms), combo))
         sub = _match_core(
             _substitute_tokens(tokens, values, wildcards, fold),
@@ -431,8 +444,9 @@ def _enumerate(
     for _, r in results:
         deps |= r.deps
     if len(syms) == 1:
-        winners = [v[syms[0].key] for v, r in results if r is YES]
-        deps.add(symbol_dep(syms[0], " or ".join(winners) if winners else None))
+        winners = [v[syms[0].key] for v, r in results if r is not NO]  # the values that can match
+        named = winners and len(winners) < len(results)
+        deps.add(symbol_dep(syms[0], " or ".join(winners) if named else None))
     else:
         deps.update(symbol_dep(s) for s in syms)
     return depends(deps)
@@ -461,6 +475,17 @@ def _explode_parts(parts: tuple[Part, ...], fold: bool) -> list[Any]:
 def _match_core(tokens: tuple[Token, ...], wildcards: bool, fold: bool, parts: tuple[Part, ...]) -> Tri:
     p = _explode_tokens(tokens)
     v = _explode_parts(parts, fold)
+    pending = False
+    for p_seg, v_seg in _split_shared(p, v, wildcards):
+        found = _decide(p_seg, v_seg, wildcards, fold)
+        if found is NO:
+            return NO
+        pending = pending or found is None
+    return _depends(tokens, wildcards, fold, parts) if pending else YES
+
+
+def _decide(p: list[Any], v: list[Any], wildcards: bool, fold: bool) -> Tri | None:
+    """YES / NO for one aligned segment, None when it depends."""
     i = 0
     while i < len(p) and i < len(v) and type(p[i]) is str and type(v[i]) is str:
         if p[i] != v[i]:
@@ -480,7 +505,66 @@ def _match_core(tokens: tuple[Token, ...], wildcards: bool, fold: bool, parts: t
         return NO  # no symbols left: the glob test above was exact
     if not _possible(_pattern_atoms(p, wildcards, fold), _value_atoms(v, fold)):
         return NO
-    return _depends(tokens, wildcards, fold, parts)
+    return None
+
+
+# --- the same symbol on both sides --------------------------------------------------------------------------------
+def _split_shared(p: list[Any], v: list[Any], wildcards: bool) -> list[tuple[list[Any], list[Any]]]:
+    """Cut pattern and value at each symbol they share that starts at the same offset on both sides, counted from
+    the start (or from the end) over pieces of fixed length: there the symbol meets itself, whatever its value, so
+    the match holds exactly when each pair of pieces between the cuts matches. ``arn:aws:s3:::${B}/AWSLogs/*``
+    against ``arn:aws:s3:::${B}/prefix/AWSLogs/x`` is cut at ${B}, and "/AWSLogs/*" cannot match "/prefix/...".
+    A pattern symbol that may hold a wildcard is no cut: substituted, its "*" could span more than itself."""
+    if not any(isinstance(t, Symbol) for t in p) or not any(isinstance(t, Symbol) for t in v):
+        return [(p, v)]
+    head: list[tuple[list[Any], list[Any]]] = []
+    while True:
+        cut = _first_cut(p, v, wildcards)
+        if cut is None:
+            break
+        i, j = cut
+        head.append((p[:i], v[:j]))
+        p, v = p[i + 1 :], v[j + 1 :]
+    tail: list[tuple[list[Any], list[Any]]] = []
+    while True:
+        cut = _first_cut(p[::-1], v[::-1], wildcards)
+        if cut is None:
+            break
+        i, j = len(p) - 1 - cut[0], len(v) - 1 - cut[1]
+        tail.append((p[i + 1 :], v[j + 1 :]))
+        p, v = p[:i], v[:j]
+    return [*head, (p, v), *reversed(tail)]
+
+
+def _first_cut(p: list[Any], v: list[Any], wildcards: bool) -> tuple[int, int] | None:
+    """The first (i, j) where p[i] and v[j] are one symbol at the same fixed offset from the start."""
+    offsets: dict[int, tuple[int, str]] = {}  # offset in the value -> index of a symbol there, its key
+    at = 0
+    for j, tok in enumerate(v):
+        if isinstance(tok, Symbol):
+            offsets.setdefault(at, (j, tok.key))
+        size = 1 if type(tok) is str else fixed_length(tok)
+        if size is None:
+            break
+        at += size
+    if not offsets:
+        return None
+    at = 0
+    for i, tok in enumerate(p):
+        if isinstance(tok, Symbol):
+            wild = wildcards and (may_hold(tok, "*") or may_hold(tok, "?"))
+            if wild:
+                return None
+            there = offsets.get(at)
+            if there is not None and there[1] == tok.key:
+                return i, there[0]
+            size = fixed_length(tok)
+        else:
+            size = 1 if type(tok) is str or tok is QUEST else None
+        if size is None:
+            return None
+        at += size
+    return None
 
 
 def _certain(p: list[Any], v: list[Any]) -> bool:
@@ -513,21 +597,145 @@ def _certain(p: list[Any], v: list[Any]) -> bool:
 Atom = tuple[str, Any]
 
 
+def _shape_name(sym: Symbol) -> str | None:
+    known = facts.PSEUDO_SHAPES.get(sym.key) if sym.kind == "pseudo" else None
+    return sym.charset or (known[0] if known is not None else None)
+
+
 def _shape(sym: Symbol) -> tuple[frozenset[str] | None, int, int | None]:
-    charset, low, high = sym.charset, sym.min_len, sym.max_len
+    """(characters, min length, max length) of the symbol's values; None characters: any."""
+    charset, low, high = _shape_name(sym), sym.min_len, sym.max_len
     known = facts.PSEUDO_SHAPES.get(sym.key) if sym.kind == "pseudo" else None
     if known is not None:
-        charset = charset or known[0]
         low = known[1] if low is None else low
         high = known[2] if high is None else high
-    chars = facts.CHARSETS.get(charset) if charset else None
-    return chars, low or 0, high
+    shaped = _shape_of(charset)
+    if shaped is None:
+        return (facts.CHARSETS.get(charset) if charset else None), low or 0, high
+    _, chars, shape_low, shape_high = shaped
+    low = max(low or 0, shape_low)
+    high = shape_high if high is None else (high if shape_high is None else min(high, shape_high))
+    return chars, low, high
+
+
+Shape = tuple[tuple[tuple[frozenset[str], int, int | None], ...], frozenset[str], int, int | None]
+
+
+def _shape_of(name: str | None) -> Shape | None:
+    """The parsed shape a Symbol.charset names: a facts.SHAPES entry, or "re:<pattern>", a parameter's
+    AllowedPattern (which "must match the entire parameter value",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/parameters-section-structure.html)."""
+    if name is None:
+        return None
+    if name in facts.SHAPES:
+        return _shape_pieces(facts.SHAPES[name])
+    if name.startswith("re:"):
+        return _shape_pieces(_unanchored(name[3:]))
+    return None
+
+
+def _unanchored(pattern: str) -> str:
+    pattern = pattern.removeprefix("^")
+    return pattern[:-1] if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+
+
+# A shape read as pieces: (characters, min repeats, max repeats or None). The subset: literal characters, escaped
+# punctuation, \d \w \s, [classes] (ranges, those escapes; no negation or nesting), and one greedy quantifier
+# ? * + {n} {n,} {n,m} per piece. Anything else ("." "(" "|" a lazy quantifier ...) is no shape: the symbol may
+# then be anything, which is sound.
+_SHAPE_TOKEN = re.compile(r"(\\[^\\]|\[(?:\\.|[^\]\\])+\]|[^\\\[])(\{\d+(?:,\d*)?\}|[?*+])?")
+_CLASS_ESCAPES = {"d": "0123456789", "w": string.ascii_letters + string.digits + "_", "s": " \t\n\x0b\f\r"}
+_NOT_LITERAL = frozenset(".()|^$?*+{}[]")
+
+
+@lru_cache(maxsize=256)
+def _shape_pieces(shape: str) -> Shape | None:
+    """Parse a shape into pieces, with the union of its characters and its length bounds (None: not a shape)."""
+    pieces: list[tuple[frozenset[str], int, int | None]] = []
+    pos = 0
+    while pos < len(shape):
+        found = _SHAPE_TOKEN.match(shape, pos)
+        chars = _shape_chars(found.group(1)) if found else None
+        if found is None or chars is None:
+            return None
+        pos = found.end()
+        pieces.append((chars, *_repeats(found.group(2))))
+    union = frozenset().union(*(c for c, _, _ in pieces))
+    low = sum(n for _, n, _ in pieces)
+    highs = [m for _, _, m in pieces]
+    high = None if None in highs else sum(m for m in highs if m is not None)
+    return tuple(pieces), union, low, high
+
+
+def _shape_chars(atom: str) -> frozenset[str] | None:
+    if atom.startswith("\\"):
+        return _escape_chars(atom[1])
+    if not atom.startswith("["):
+        return None if atom in _NOT_LITERAL else frozenset(atom)
+    body, i = atom[1:-1], 0
+    if body.startswith("^") or "[" in body or "&&" in body:
+        return None
+    out: set[str] = set()
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            escaped = _escape_chars(body[i + 1])
+            if escaped is None:
+                return None
+            out.update(escaped)
+            i += 2
+        elif i + 2 < len(body) and body[i + 1] == "-":
+            if body[i + 2] == "\\":
+                return None  # a range up to an escaped character: not read
+            out.update(chr(c) for c in range(ord(ch), ord(body[i + 2]) + 1))
+            i += 3
+        else:
+            out.add(ch)
+            i += 1
+    return frozenset(out)
+
+
+def _escape_chars(ch: str) -> frozenset[str] | None:
+    """What ``\\ch`` stands for: a class escape, an escaped punctuation character, or None (unsupported)."""
+    if ch in _CLASS_ESCAPES:
+        return frozenset(_CLASS_ESCAPES[ch])
+    return None if ch.isalnum() else frozenset(ch)
+
+
+def _repeats(quantifier: str | None) -> tuple[int, int | None]:
+    if not quantifier:
+        return 1, 1
+    if quantifier in "?*+":
+        return {"?": (0, 1), "*": (0, None), "+": (1, None)}[quantifier]
+    low, comma, high = quantifier[1:-1].partition(",")
+    return int(low), (int(low) if not comma else (int(high) if high else None))
+
+
+def _class_atoms(chars: frozenset[str] | None, low: int, high: int | None) -> list[Atom]:
+    """Atoms for low..high characters of a class (lengths beyond LENGTH_CAP approximated by "any length")."""
+    atoms: list[Atom] = [("1", chars)] * min(low, LENGTH_CAP)
+    if high is None or low > LENGTH_CAP or high - low > LENGTH_CAP:
+        atoms.append(("S", chars))
+    else:
+        atoms.extend([("O", chars)] * (high - low))
+    return atoms
+
+
+def fixed_length(sym: Symbol) -> int | None:
+    """The length every value of the symbol has, when there is one (an account id: 12)."""
+    allowed = allowed_values(sym)
+    if allowed:
+        lengths = {len(v) for v in allowed}
+        return lengths.pop() if len(lengths) == 1 else None
+    _, low, high = _shape(sym)
+    return low if high == low else None
 
 
 def may_hold(sym: Symbol, char: str) -> bool:
     """Can the symbol's value contain ``char``? Pseudo parameters with a known shape cannot hold ':', '*', '?'."""
-    if sym.allowed is not None:
-        return any(char in value for value in sym.allowed)
+    allowed = allowed_values(sym)
+    if allowed is not None:
+        return any(char in value for value in allowed)
     if sym.kind == "pseudo" and sym.key in facts.COLON_FREE_PSEUDO:
         return False
     chars = _shape(sym)[0]
@@ -537,15 +745,16 @@ def may_hold(sym: Symbol, char: str) -> bool:
 def _symbol_atoms(sym: Symbol, pattern_side: bool, wildcards: bool, fold: bool) -> list[Atom]:
     if pattern_side and wildcards and (may_hold(sym, "*") or may_hold(sym, "?")):
         return [("S", None)]  # a template value holding "*" would be a wildcard once substituted
+    shaped = _shape_of(_shape_name(sym))
+    if shaped is not None:  # a shape keeps its sequence: "-" and a digit end a Region, whatever its length
+        atoms: list[Atom] = []
+        for piece, low, high in shaped[0]:
+            atoms.extend(_class_atoms(frozenset(c.lower() for c in piece) if fold else piece, low, high))
+        return atoms
     chars, low, high = _shape(sym)
     if fold and chars is not None:
         chars = frozenset(c.lower() for c in chars)
-    atoms: list[Atom] = [("1", chars)] * min(low, LENGTH_CAP)
-    if high is None or low > LENGTH_CAP or high - low > LENGTH_CAP:
-        atoms.append(("S", chars))
-    else:
-        atoms.extend([("O", chars)] * (high - low))
-    return atoms
+    return _class_atoms(chars, low, high)
 
 
 def _pattern_atoms(p: list[Any], wildcards: bool, fold: bool) -> list[Atom]:

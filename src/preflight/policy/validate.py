@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from preflight.policy import facts, iamdb
-from preflight.policy.match import STAR, compile_pattern, match
+from preflight.policy.match import STAR, arn_components, compile_pattern, component_value, match, may_hold
 from preflight.policy.model import PatternEntry, Policy, PrincipalEntry, Statement
 from preflight.policy.tri import NO
-from preflight.resolve.values import Symbolic
+from preflight.resolve.values import Symbol, Symbolic
 from preflight.source.span import Span
 
 
@@ -149,9 +149,70 @@ _SYMBOLIC_SHAPES: Mapping[str, tuple[str, ...]] = {
 }
 
 
+# The legacy CloudFront origin access identity principal of bucket policies: the one IAM principal ARN whose account
+# field is not an account id.
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+_OAI = re.compile(r"^arn:aws[a-z\-]*:iam::cloudfront:user/CloudFront Origin Access Identity \S+$")
+_OAI_RESOURCE = "user/CloudFront Origin Access Identity "
+# What the resource field of a principal ARN may start with, per service (the Principal element's AWS forms).
+_PRINCIPAL_RESOURCES: Mapping[str, tuple[str, ...]] = {
+    "iam": ("root", "user/", "role/", "federated-user/"),
+    "sts": ("assumed-role/", "federated-user/"),
+}
+
+
+def aws_arn_problem(value: Any) -> str | None:
+    """Why an AWS principal written as an ARN cannot be one in any Region or account (a field out of place), or
+    None when it is, or may be, a principal ARN. Symbols count as whatever they may stand for."""
+    if isinstance(value, str) and (_OAI.match(value) or not value.startswith("arn:")):
+        return None
+    if not isinstance(value, (str, Symbolic)) or (
+        isinstance(value, Symbolic) and not value.literal_prefix().startswith("arn:")
+    ):
+        return None
+    fields = _field_count(value)
+    if fields is not None and fields != 6:
+        return f"an ARN has six fields (arn:partition:service:region:account:resource), this one {fields}"
+    components = arn_components(value)
+    if components is None:
+        return None
+    service, region, account, resource = (component_value(c) for c in components[2:])
+    if isinstance(service, str) and service not in _PRINCIPAL_RESOURCES:
+        return f"its service field is {service!r}: a principal ARN is an iam or sts ARN"
+    if region != "":
+        return "its Region field must be empty (arn:partition:iam::account:...)"
+    prefix = resource if isinstance(resource, str) else resource.literal_prefix()
+    if account == "cloudfront" and prefix.startswith(_OAI_RESOURCE):
+        return None
+    if isinstance(account, str) and not _ACCOUNT.match(account):
+        return f"its account field must be a 12-digit account id, not {account!r}"
+    starts = _PRINCIPAL_RESOURCES.get(service if isinstance(service, str) else "", ())
+    exact = isinstance(resource, str)
+    if starts and not any(_compatible(prefix, start, exact) for start in starts):
+        return f"its resource field must start with {', '.join(starts)}"
+    return None
+
+
+def _compatible(prefix: str, start: str, exact: bool) -> bool:
+    if start == "root":
+        return prefix == "root" if exact else "root".startswith(prefix)
+    return prefix.startswith(start) or (not exact and start.startswith(prefix))
+
+
+def _field_count(value: Any) -> int | None:
+    """The number of ':'-separated fields, when no symbol of the value may hold a ':'."""
+    if isinstance(value, str):
+        return value.count(":") + 1
+    if any(isinstance(p, Symbol) and may_hold(p, ":") for p in value.parts):
+        return None
+    return sum(p.count(":") for p in value.parts if isinstance(p, str)) + 1
+
+
 def _literal_ok(kind: str, value: str) -> bool:
     if kind == "aws":
-        return bool(_ACCOUNT.match(value) or _AWS_ARN.match(value) or _UNIQUE_ID.match(value))
+        return bool(
+            _ACCOUNT.match(value) or _AWS_ARN.match(value) or _UNIQUE_ID.match(value) or _OAI.match(value)
+        )
     if kind == "service":
         return bool(_SERVICE.match(value)) and value.endswith(facts.SERVICE_PRINCIPAL_SUFFIXES)
     if kind == "federated":
@@ -186,9 +247,11 @@ def _principals(stmt: Statement, policy: Policy) -> Iterator[Found]:
         return
     for entry in stmt.principal.entries:
         shown = entry.value if isinstance(entry.value, (str, Symbolic)) else repr(entry.value)
-        if not _principal_ok(entry):
+        problem = aws_arn_problem(entry.value) if entry.kind == "aws" else None
+        if problem is not None or not _principal_ok(entry):
             what = f"{entry.type_key} principal" if entry.type_key else "Principal"
-            yield "invalid-principal", f"{what} {shown} is not a valid principal", entry.span
+            why = f": {problem}" if problem else ""
+            yield "invalid-principal", f"{what} {shown} is not a valid principal{why}", entry.span
         elif (account := _placeholder(entry)) is not None:
             yield (
                 "placeholder-account",

@@ -30,7 +30,10 @@ def render_github(findings: Sequence[Finding], files_checked: int, options: Repo
         props = [f"file={_prop(path)}", f"line={f.span.line}", f"col={f.span.column}"]
         if (f.span.end_line, f.span.end_column) > (f.span.line, f.span.column):
             props += [f"endLine={f.span.end_line}", f"endColumn={f.span.end_column}"]
-        props.append(f"title={_prop(f'preflight {f.code}' + (f' ({f.resource})' if f.resource else ''))}")
+        # a warning's phase in the title, as the text report writes it: "preflight PF7002 [rollback] (Logs)"
+        title = f"preflight {f.code}" + (f" [{f.phase}]" if f.phase else "")
+        title += f" ({f.resource})" if f.resource else ""
+        props.append(f"title={_prop(title)}")
         message = f.message + (f"\nfix ({f.fix.safety}): {f.fix.title}" if f.fix else "")
         if f.doc_url:
             message += f"\nsee {f.doc_url}"

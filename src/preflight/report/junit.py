@@ -1,8 +1,9 @@
 """JUnit XML, which CI systems render as test results: a test suite per file, a test case per check area.
 
-A test case fails with one <failure> per finding at or above --fail-on; findings below it are listed in the case's
-<system-out>, so the report shows them without failing the build. Areas come from the code ranges of
-docs/writing-checks.md, so every file lists the same cases and a passing area is a passing test.
+A test case fails with one <failure> per finding at or above --fail-on (warnings narrowed by --fail-on-phase);
+the other findings are listed in the case's <system-out>, so the report shows them without failing the build.
+Areas come from the code ranges of docs/writing-checks.md, so every file lists the same cases and a passing area is
+a passing test.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from preflight.findings import SEVERITY_RANK, Finding
+from preflight.findings import Finding, fails_run
 from preflight.report.options import ReportOptions, relative
+from preflight.report.text import label
 
 AREAS = (
     ("PF00", "template structure"), ("PF1", "dependency graph"), ("PF2", "ordering"), ("PF3", "names"),
@@ -31,7 +33,6 @@ def render_junit(findings: Sequence[Finding], files: Sequence[str], options: Rep
     by_file: dict[str, list[Finding]] = {path: [] for path in files}
     for finding in findings:
         by_file.setdefault(finding.file, []).append(finding)
-    threshold = SEVERITY_RANK[options.fail_on]
     suites = []
     total_tests = total_failures = 0
     for path, found in by_file.items():
@@ -39,8 +40,9 @@ def render_junit(findings: Sequence[Finding], files: Sequence[str], options: Rep
         failures = 0
         for _, area in AREAS:
             mine = [f for f in found if area_of(f.code) == area]
-            failing = [f for f in mine if SEVERITY_RANK[f.severity] >= threshold]
-            other = [f for f in mine if SEVERITY_RANK[f.severity] < threshold]
+            fails = [fails_run(f.severity, f.phase, options.fail_on, options.fail_on_phases) for f in mine]
+            failing = [f for f, bad in zip(mine, fails) if bad]
+            other = [f for f, bad in zip(mine, fails) if not bad]
             failures += bool(failing)
             body = "".join(
                 f"\n      <failure message={quoteattr(f'{f.code} {f.message}')} type={quoteattr(f.severity)}>"
@@ -61,7 +63,7 @@ def render_junit(findings: Sequence[Finding], files: Sequence[str], options: Rep
 
 
 def _detail(f: Finding) -> str:
-    text = f"{f.file}:{f.span.line}:{f.span.column} {f.severity} {f.code} {f.message}"
+    text = f"{f.file}:{f.span.line}:{f.span.column} {label(f)} {f.code} {f.message}"
     if f.resource:
         text += f" (resource {f.resource})"
     if f.fix:

@@ -41,6 +41,16 @@ _SYMPTOM = {
                 "work after deployment."),
     "info": "Nothing fails; this is advice.",
 }
+# A warning's symptom by its phase (README "Phases"); "deploy" is the generic warning text above.
+_PHASE_SYMPTOM = {
+    "rollback": ("The deployment itself may succeed; when a later deployment of this stack fails, or the stack is "
+                 "deleted, CloudFormation cannot delete or re-create this resource: the stack ends in "
+                 "ROLLBACK_FAILED or DELETE_FAILED (or the retry fails), hiding the original error."),
+    "runtime": ("The stack deploys; the feature then silently does not work (deliveries, invocations or "
+                "permissions fail at run time, not as a CloudFormation event)."),
+    "account": ("Whether it fails depends on the state of the account it is deployed to (what it already holds, "
+                "its quotas and settings); when it does, it shows as a *_FAILED event on this resource."),
+}
 
 
 def render_markdown(findings: Sequence[Finding], files: Sequence[str], options: ReportOptions) -> str:
@@ -52,7 +62,8 @@ def render_markdown(findings: Sequence[Finding], files: Sequence[str], options: 
         return "\n".join(out) + "\n"
     out += ["| | File | Line | Code | Resource | Message |", "|---|---|---|---|---|---|"]
     for f in findings:
-        out.append(f"| {_ICONS[f.severity]} | {_cell(relative(f.file, options.root))} | {f.span.line} | "
+        icon = _ICONS[f.severity] + (f" {f.phase}" if f.phase else "")
+        out.append(f"| {icon} | {_cell(relative(f.file, options.root))} | {f.span.line} | "
                    f"{_code(f, options)} | {_cell(f.resource or '')} | {_cell(_short(f.message))} |")
     if len(files) == 1:
         out += ["", *_failure_report(findings, options)]
@@ -64,9 +75,11 @@ def _failure_report(findings: Sequence[Finding], options: ReportOptions) -> list
            "Why this stack would fail to deploy, how each failure shows itself, and how to fix it safely.", ""]
     for number, f in enumerate(findings, 1):
         where = f"`{f.resource}`" + (f" (`{f.construct_path}`)" if f.construct_path else "") if f.resource else "the template"
-        out += [f"#### {number}. {f.code} on {where}, line {f.span.line} ({f.severity})", "",
+        shown = f"{f.severity}, phase {f.phase}" if f.phase else f.severity
+        symptom = _PHASE_SYMPTOM.get(f.phase or "", _SYMPTOM[f.severity])
+        out += [f"#### {number}. {f.code} on {where}, line {f.span.line} ({shown})", "",
                 f"- **Why it fails:** {f.message}",
-                f"- **How it shows itself:** {_SYMPTOM[f.severity]}"]
+                f"- **How it shows itself:** {symptom}"]
         out.append(f"- **Remediation:** {f.fix.title} (fix safety: {f.fix.safety})" if f.fix
                    else f"- **Remediation:** see {_code(f, options)}.")
         for note in f.notes:

@@ -13,6 +13,7 @@ class ReportOptions(NamedTuple):
     root: str = "."  # paths in SARIF, JUnit and Markdown are relative to this folder (the working directory)
     doc_base_url: str | None = None  # e.g. https://example.org/preflight/docs/checks/ (config: doc-base-url)
     fail_on: str = "error"  # JUnit: findings at or above it are failures, the rest go to system-out
+    fail_on_phases: tuple[str, ...] = ()  # --fail-on-phase: only warnings of these phases fail (empty: all)
 
 
 def _local_page(code: str) -> str | None:

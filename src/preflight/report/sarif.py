@@ -52,7 +52,8 @@ def render_sarif(findings: Sequence[Finding], files_checked: int, options: Repor
 
 def _rule(rule: Any, options: ReportOptions) -> dict[str, Any]:
     text = (f"{rule.title}. Category {rule.category}; severity {rule.severity} (error: the deployment will fail; "
-            f"warning: it may fail, or deploys but silently does not work; info: advice); fix: {rule.fix}.")
+            f"warning: it may fail, or deploys but silently does not work; info: advice); phase {rule.phase}; "
+            f"fix: {rule.fix}.")
     entry: dict[str, Any] = {
         "id": rule.code,
         "name": "".join(part.capitalize() for part in rule.slug.split("-")),
@@ -60,7 +61,7 @@ def _rule(rule: Any, options: ReportOptions) -> dict[str, Any]:
         "fullDescription": {"text": text},
         "help": {"text": text},
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
-        "properties": {"category": rule.category, "fix": rule.fix, "tags": [rule.category]},
+        "properties": {"category": rule.category, "fix": rule.fix, "phase": rule.phase, "tags": [rule.category]},
     }
     uri = doc_uri(rule.code, options)
     if uri:
@@ -98,6 +99,8 @@ def _result(finding: Finding, rule_index: int, fingerprint: str, options: Report
         "partialFingerprints": {SCHEME: fingerprint},
         "properties": {"category": finding.category, "severity": finding.severity},
     }
+    if finding.phase:  # a warning's phase (README "Phases"): deploy, rollback, runtime or account
+        result["properties"]["phase"] = finding.phase
     if finding.related:
         result["relatedLocations"] = [
             {"id": i, "logicalLocations": [{"name": name, "kind": "resource"}], "message": {"text": name}}

@@ -1,10 +1,11 @@
-"""The text report: `file:line:col severity CODE message`, the source line with a caret, and the resource."""
+"""The text report: `file:line:col severity[phase] CODE message`, the source line with a caret, and the resource."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 
+from preflight.checks.base import PHASES
 from preflight.findings import Finding
 from preflight.report import SourceLines
 
@@ -28,10 +29,15 @@ def excerpt(line: str, column: int) -> tuple[str, int]:
     return f"{head}{line[start:end]}{'...' if end < len(line) else ''}", at - start + len(head)
 
 
+def label(finding: Finding) -> str:
+    """The severity as the text report shows it: a warning names its phase, `warning[rollback]` (README "Phases")."""
+    return f"{finding.severity}[{finding.phase}]" if finding.phase else finding.severity
+
+
 def render_text(findings: Sequence[Finding], files_checked: int, source: SourceLines, color: bool) -> str:
     out: list[str] = []
     for f in findings:
-        severity = f"{_COLORS[f.severity]}{f.severity}{_RESET}" if color else f.severity
+        severity = f"{_COLORS[f.severity]}{label(f)}{_RESET}" if color else label(f)
         # [*]: `preflight fix` applies this one by default (a safe fix with edits), as ruff marks its fixable ones
         fixable = "[*] " if f.fix and f.fix.safety == "safe" and f.fix.edits else ""
         out.append(f"{f.file}:{f.span.line}:{f.span.column} {severity} {f.code} {fixable}{f.message}")
@@ -55,7 +61,11 @@ def render_text(findings: Sequence[Finding], files_checked: int, source: SourceL
         out.append(f"    see {f.doc_url}")
         out.append("")
     counts = Counter(f.severity for f in findings)
-    summary = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info"))
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info")]
+    phases = Counter(f.phase for f in findings if f.phase)
+    if phases:  # "3 warnings (2 deploy, 1 rollback)": what --fail-on-phase gates on
+        parts[1] += " (" + ", ".join(f"{phases[p]} {p}" for p in PHASES if phases[p]) + ")"
+    summary = ", ".join(parts)
     files = f"{files_checked} file{'s' if files_checked != 1 else ''} checked"
     out.append(f"{files}: {summary}" if findings else f"{files}: no findings")
     return "\n".join(out) + "\n"

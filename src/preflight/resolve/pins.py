@@ -5,6 +5,7 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -25,6 +26,18 @@ class Pins(NamedTuple):
     partition: str | None = None
     stack_name: str | None = None
     parameters: Mapping[str, Any] = MappingProxyType({})
+    # The IAM role CloudFormation deploys with (`--role-arn`, the stack's service role), or the caller's own role:
+    # the principal services act as when they use a key on its behalf (checks/permissions/deployer.py).
+    role_arn: str | None = None
+    # The day the deployment is judged for (--date YYYY-MM-DD): the checks whose answer a date decides (a service
+    # shut down on D, a runtime deprecated on D) compare with it; unpinned, they use today's date (see `day`).
+    date: str | None = None
+
+    def day(self) -> dt.date:
+        """The pinned --date, else today's date in UTC: the one clock read, so that a pin makes the answer fixed."""
+        if self.date:
+            return dt.date.fromisoformat(self.date)
+        return dt.datetime.now(dt.timezone.utc).date()
 
     @property
     def effective_partition(self) -> str:
@@ -36,9 +49,12 @@ class Pins(NamedTuple):
         return "aws"
 
 
-REGION = Symbol("AWS::Region", "pseudo", "the region", min_len=9, max_len=14)
-ACCOUNT = Symbol("AWS::AccountId", "pseudo", "the account id", min_len=12, max_len=12, charset="digits")
-STACK_NAME = Symbol("AWS::StackName", "pseudo", "the stack name", min_len=1, max_len=128, charset="alnum-dash")
+# charset names a shape of policy/facts.py SHAPES: what every value of the symbol looks like (with its source).
+# Region names run from 9 (us-east-1) to 15 characters (us-isof-south-1): every Region of data/regions.json
+# (tests/policy/test_match_symbolic.py keeps these bounds and the shape true to it).
+REGION = Symbol("AWS::Region", "pseudo", "the region", min_len=9, max_len=15, charset="region")
+ACCOUNT = Symbol("AWS::AccountId", "pseudo", "the account id", min_len=12, max_len=12, charset="account-id")
+STACK_NAME = Symbol("AWS::StackName", "pseudo", "the stack name", min_len=1, max_len=128, charset="stack-name")
 STACK_ID = Symbol("AWS::StackId", "pseudo", "the stack id", min_len=1, max_len=None)
 
 

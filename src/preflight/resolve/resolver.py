@@ -25,7 +25,7 @@ from preflight.resolve.scenarios import (
     enumerate_scenarios,
 )
 from preflight.resolve.shapes import SHAPES, intrinsic_name
-from preflight.resolve.values import Symbol, Symbolic, Unknown, is_known
+from preflight.resolve.values import Symbol, Symbolic, Unknown, is_known, is_stringlike
 from preflight.source.nodes import MapNode, SeqNode, span_of
 from preflight.source.span import Span
 
@@ -77,6 +77,7 @@ class Resolver:
         self._cache: dict[tuple[int, Scenario], tuple[Any, Any]] = {}
         self._resolving: set[str] = set()
         self._scenarios: ScenarioSet | None = None
+        self._never_created: frozenset[str] | None = None
         self._condition_cache: dict[tuple[str, Scenario], bool | None] = {}
         self._pseudo = {name: pseudo_value(name, self.pins) for name in PSEUDO_NAMES}
         self._depth = 0
@@ -165,6 +166,20 @@ class Resolver:
             return True
         return self.condition(resource.condition, scenario) is not False
 
+    def never_created(self) -> frozenset[str]:
+        """The resources whose Condition is false in every scenario (`!Equals ['true', 'false']`, a Region check
+        under a pinned Region ...): CloudFormation never creates them. Empty when the enumeration was cut short."""
+        if self._never_created is None:
+            conditional = [r for r in self.template.resources.values()
+                           if isinstance(r.condition, str) and r.condition in self.template.conditions]
+            dead: frozenset[str] = frozenset()
+            if conditional and not self.scenarios.truncated:
+                scenarios = self.scenarios.scenarios
+                dead = frozenset(r.logical_id for r in conditional
+                                 if all(self.condition(str(r.condition), s) is False for s in scenarios))
+            self._never_created = dead
+        return self._never_created
+
     # ------------------------------------------------------------------ walking
 
     def _resolve(self, node: Any, scenario: Scenario) -> Any:
@@ -243,6 +258,8 @@ class Resolver:
             min_len=parameter.min_length,
             max_len=parameter.max_length or (max(len(a) for a in allowed) if allowed else None),
             allowed=allowed,
+            # its AllowedPattern, read by the matcher as a shape when it can (policy/match.py _shape_of)
+            charset=f"re:{parameter.allowed_pattern}" if isinstance(parameter.allowed_pattern, str) else None,
         )
         if parameter.is_list:
             return Unknown(f"the list given for parameter {name}")
@@ -276,7 +293,11 @@ class Resolver:
     def _generated_symbol(self, resource: Resource, kind: str) -> Symbol:
         info = resource_type(resource.type)
         generated = getattr(info, "generated_name", None) if info else None
-        max_len = getattr(generated, "max_len", None) if generated else None
+        # Where Ref returns something else than the name (a queue's URL, a security group's id), the generated
+        # name's length bound and shape hold for the name only.
+        same = info is None or getattr(info, "ref_property", None) == getattr(info, "name_property", None)
+        is_name = kind != "ref" or same
+        max_len = getattr(generated, "max_len", None) if generated and is_name else None
         what = "the physical id" if kind == "ref" else "the generated name"
         return Symbol(
             f"ref:{resource.logical_id}",
@@ -284,6 +305,7 @@ class Resolver:
             f"{what} of {resource.logical_id}",
             min_len=1,
             max_len=max_len,
+            charset=_generated_shape(info, kind) if is_name else None,
         )
 
     def name_of(self, resource: Resource, scenario: Scenario = DEFAULT) -> Any:
@@ -608,6 +630,13 @@ class Resolver:
             return _canonical(left) == _canonical(right)
         if left == right:  # the same symbol on both sides
             return True
+        if is_stringlike(left) and is_stringlike(right):
+            # The matcher knows symbols' shapes: an account id never equals "prod" (issue 13: constant conditions).
+            from preflight.policy.match import equals
+
+            verdict = equals(left, right)
+            if verdict.state != 2:
+                return verdict.state == 1
         return Unknown("a comparison of values known only at deploy time")
 
     def _and(self, arg: Any, scenario: Scenario) -> Any:
@@ -665,7 +694,7 @@ class Resolver:
             if parameter is not None and parameter.allowed_values:
                 candidates[name] = [str(v) for v in parameter.allowed_values]
             elif parameter is not None or name.startswith("AWS::"):
-                candidates[name] = sorted(literals) + [Other(name)]
+                candidates[name] = sorted(self._possible(name, literals)) + [Other(name)]
 
         def evaluate(assignment: dict[str, Any]) -> dict[str, bool | None]:
             probe = Scenario((), tuple(assignment.items()))
@@ -677,6 +706,15 @@ class Resolver:
                 self._cache, self._condition_cache = saved
 
         return enumerate_scenarios(names, candidates, evaluate)
+
+    def _possible(self, name: str, literals: set[Any]) -> list[Any]:
+        """The literals a pseudo parameter can equal: no scenario for a Region "prod" or an account id "dev"."""
+        symbol = self._pseudo.get(name)
+        if not isinstance(symbol, Symbol):
+            return list(literals)
+        from preflight.policy.match import equals
+
+        return [v for v in literals if not isinstance(v, str) or equals(symbol, v).state != 0]
 
 
 # One evaluator per intrinsic. A class-level table of plain functions: a per-instance table of bound methods would
@@ -712,6 +750,19 @@ def resource_type(type_name: str) -> Any:
 
     accessor = getattr(data, "resource_type", None)
     return accessor(type_name) if accessor is not None else None
+
+
+# The pieces CloudFormation builds a generated name from (data/resource_types.json "generated_name").
+_GENERATED_PIECES = re.compile(r"\{stack\}|\{logicalid\}|\{random\}|-")
+
+
+def _generated_shape(info: Any, kind: str) -> str | None:
+    """The shape (policy/facts.py SHAPES) of a name CloudFormation generates, when the symbol stands for that name:
+    a Ref that returns something else (a queue's URL, an id) has no such shape."""
+    generated = getattr(info, "generated_name", None) if info else None
+    if generated is None or _GENERATED_PIECES.sub("", generated.pattern):
+        return None
+    return "generated-lowercase" if generated.lowercase else "generated"
 
 
 def _is_name_attribute(resource: Resource, attribute: str) -> bool:

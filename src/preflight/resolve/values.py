@@ -44,7 +44,7 @@ class Symbol:
         min_len: int | None = None,
         max_len: int | None = None,
         allowed: tuple[str, ...] | None = None,
-        charset: str | None = None,  # e.g. "digits", "lower-alnum-dash"; not part of the identity
+        charset: str | None = None,  # "digits", "region" ...: policy/facts.py CHARSETS or SHAPES; not identity
     ) -> None:
         self.key: Final = key
         self.kind: Final = kind

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from preflight.source.nodes import MapNode, SeqNode
 from preflight.source.span import Span
-from preflight.transform import Problem
+from preflight.transform import SAM, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from preflight.source.document import Document
@@ -24,6 +24,7 @@ _SECTIONS = ("Resources", "Outputs", "Conditions", "Mappings", "Parameters")
 _TAG = re.compile(r"unknown YAML tag (!(\w+)::\S*)")
 # What runs a packaging tool's tags (the tag's prefix): https://github.com/aws-cloudformation/rain
 _TOOLS = {"Rain": "rain (`rain pkg` or `rain deploy`)"}
+_RAIN = "Rain"
 
 
 class Outside:
@@ -56,6 +57,15 @@ def outside(document: Document, names: list[str]) -> Outside | None:
         more = f" and {len(found) - 1} more" if len(found) > 1 else ""
         parts.append(f"{FN} of {', '.join(names_used)} (line {found[0][1].line}{more})")
     kept, tags = _tags(document)
+    if _RAIN in document.text:  # a walk only when the text has one
+        tags += _rain_keys(root)
+    local = _local_artifacts(root, names)
+    if local:
+        spans.append(local[0][1])
+        more = f" and {len(local) - 1} more" if len(local) > 1 else ""
+        runner = "`sam package` or `sam deploy`" if SAM in names else "`aws cloudformation package`"
+        parts.append(f"{runner}, which uploads local files and folders to S3, for {local[0][0]} "
+                     f"(line {local[0][1].line}{more})")
     if tags:
         spans.append(tags[0][1])
         for tool in sorted({t for _, _, t in tags}):
@@ -73,8 +83,61 @@ def outside(document: Document, names: list[str]) -> Outside | None:
     message = (f"this template must be processed before CloudFormation checks it, by {'; '.join(parts)}: preflight "
                f"cannot run that offline and checked the template as written, so what it adds or changes was not "
                f"checked. Run it first (for a macro: deploy, or check its output) and check the processed template")
-    root = _opaque(_without_section_transforms(root), {span for _, span, _ in tags})
+    opaque = {span for _, span, _ in tags} | {span for _, span in local}
+    root = _opaque(_without_section_transforms(root), opaque)
     return Outside(root, Problem("PF0031", message, first), kept)
+
+
+def _rain_keys(root: MapNode) -> list[tuple[str, Span, str]]:
+    """rain's directives written as keys (`{"Rain::Embed": "file"}`, JSON's form of `!Rain::Embed file`): the
+    mapping that holds one is what rain replaces. rain's top-level `Rain` section (constants) is dropped by
+    _without_section_transforms."""
+    found: list[tuple[str, Span, str]] = []
+    if isinstance(root.get(_RAIN), MapNode):
+        found.append((_RAIN, root.key_span(_RAIN), _RAIN))
+    stack: list[Any] = [root]
+    while stack and len(found) < 1000:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, MapNode) else list(enumerate(node))
+        for key, value in items:
+            if isinstance(value, MapNode) and any(isinstance(k, str) and k.startswith(_RAIN + "::") for k in value):
+                directive = next(k for k in value if isinstance(k, str) and k.startswith(_RAIN + "::"))
+                span = node.value_span(key) if isinstance(node, MapNode) else node.item_span(key)
+                found.append((directive, span, _RAIN))
+            elif isinstance(value, (MapNode, SeqNode)):
+                stack.append(value)
+    return sorted(found, key=lambda f: f[1].start)
+
+
+def _local_artifacts(root: MapNode, names: list[str]) -> list[tuple[str, Span]]:
+    """Local paths that `aws cloudformation package` uploads and replaces by their S3 location (data:
+    package_artifacts.json). The SAM transform reads a SAM resource's local CodeUri as `sam package` would, so
+    those are left to it."""
+    from preflight.data._snapshot import data
+
+    table = data("package_artifacts")
+    remote = tuple(table["remote_prefixes"])
+    resources = root.get("Resources")
+    found: list[tuple[str, Span]] = []
+    if not isinstance(resources, MapNode):
+        return found
+    for logical_id, resource in resources.items():
+        kind = resource.get("Type") if isinstance(resource, MapNode) else None
+        props = resource.get("Properties") if isinstance(resource, MapNode) else None
+        if not isinstance(kind, str) or (SAM in names and kind.startswith("AWS::Serverless::")):
+            continue  # the SAM transform reads a SAM resource's local path as `sam package` would
+        paths = table["properties"].get(kind)
+        if not paths or not isinstance(props, MapNode):
+            continue
+        for path in paths:
+            *parents, prop = path.split(".")
+            holder: Any = props
+            for part in parents:
+                holder = holder.get(part) if isinstance(holder, MapNode) else None
+            value = holder.get(prop) if isinstance(holder, MapNode) else None
+            if isinstance(value, str) and value and not value.lower().startswith(remote):
+                found.append((f"the local path {value} of {logical_id}.{path}", holder.value_span(prop)))
+    return sorted(found, key=lambda f: f[1].start)
 
 
 def _opaque(node: Any, spans: set[Span]) -> Any:
@@ -134,10 +197,10 @@ def _tags(document: Document) -> tuple[list[tuple[str, str, Span, str | None]], 
 
 def _without_section_transforms(root: MapNode) -> MapNode:
     """`Fn::Transform` written as a key of a section (AWS::Include of resources) is not a resource or an output."""
-    if not any(isinstance(root.get(s), MapNode) and FN in root[s] for s in _SECTIONS):
+    if not any(isinstance(root.get(s), MapNode) and FN in root[s] for s in _SECTIONS) and _RAIN not in root:
         return root
     out = MapNode(root.span)
-    out.update(root)
+    out.update((k, v) for k, v in root.items() if k != _RAIN)
     out.key_spans.update(root.key_spans)
     out.value_spans.update(root.value_spans)
     for section in _SECTIONS:

@@ -19,6 +19,7 @@ from preflight.model.template import Resource
 from preflight.policy.evaluate import Principal
 from preflight.resolve.values import Symbol, Symbolic, Unknown
 from preflight.services import integration
+from preflight.services.notifications import TYPES as NOTIFYING_TYPES
 from preflight.services.replay import (
     Actor,
     Verdict,
@@ -94,6 +95,7 @@ RULES: tuple[Rule, ...] = (
         "Two policies for one bucket, queue or topic: the one written last replaces the other",
         "bucket-policy-service",
         "warning",
+        phase="runtime",
     ),
 )
 
@@ -354,25 +356,38 @@ def _object_ownership(ws: Workspace, bucket: Resource) -> Any:
 
 # --- S3 event notifications to SNS and SQS -------------------------------------------------------------------------
 _DESTINATIONS = (
-    ("TopicConfigurations", "Topic", "AWS::SNS::Topic", "s3-notification-topic"),
-    ("QueueConfigurations", "Queue", "AWS::SQS::Queue", "s3-notification-queue"),
+    ("topic", "AWS::SNS::Topic", "s3-notification-topic"),
+    ("queue", "AWS::SQS::Queue", "s3-notification-queue"),
 )
 
 
-def check_notification_policies(ctx: Context, bucket: Resource) -> Iterator[Finding]:
-    """S3 sends a test notification when the configuration is put (s3-api-notif)."""
+def check_notification_policies(ctx: Context, resource: Resource) -> Iterator[Finding]:
+    """S3 sends a test notification when the configuration is put (s3-api-notif), whether the bucket's own
+    property or CDK's Custom::S3BucketNotifications puts it (services/notifications.py)."""
+    from preflight.services.notifications import PROPERTY, notifications
+
     ws = workspace(ctx)
-    config = bucket.properties.get("NotificationConfiguration")
-    if not isinstance(config, dict):
+    found = notifications(ws, resource)
+    if found is None:
         return
-    for section, prop, rtype, ident in _DESTINATIONS:
+    for kind, rtype, ident in _DESTINATIONS:
         facts = integration(ident)
-        for target in ws.referenced(bucket, "NotificationConfiguration", section, types=(rtype,)):
-            verdict = replay(ws, facts, bucket, target)
-            span = child_span(config, section, bucket.prop_span("NotificationConfiguration"))
-            if verdict.failed:
-                yield report(ctx, "PF6206", facts, verdict, source=bucket, target=target, span=span)
-    # Ordering (the policy must exist before the bucket tests the destination): checks/ordering.py PF2002.
+        section = found.section(kind)
+        for target in ws.referenced(resource, PROPERTY, section, types=(rtype,)):
+            scenarios = ws.linked_scenarios(resource, target, PROPERTY)
+            verdict = replay(ws, facts, found.bucket, target, scenarios=scenarios)
+            span = child_span(found.config, section, resource.prop_span(PROPERTY))
+            if not verdict.failed:
+                continue
+            finding = report(ctx, "PF6206", facts, verdict, source=found.bucket, target=target, span=span)
+            if resource is not found.bucket:  # the finding belongs to the resource that writes the configuration
+                finding = finding._replace(resource=resource.logical_id, construct_path=resource.construct_path,
+                                           related=tuple(dict.fromkeys((found.bucket.logical_id, *finding.related))))
+            if not found.validated and finding.severity == "error":
+                finding = finding._replace(severity="warning", phase="runtime", message=finding.message + (
+                    " (SkipDestinationValidation is set: the stack deploys, and no notification is delivered)"))
+            yield finding
+    # Ordering (the policy must exist before S3 tests the destination): checks/ordering.py PF2002.
 
 
 def check_second_policy(ctx: Context) -> Iterator[Finding]:
@@ -436,5 +451,5 @@ CHECKS: tuple[Check, ...] = (
     Check(check_config_bucket, ("PF6203",), types=("AWS::Config::DeliveryChannel",)),
     Check(check_flow_log_bucket, ("PF6204",), types=("AWS::EC2::FlowLog",)),
     Check(check_cloudfront_log_bucket, ("PF6205",), types=("AWS::CloudFront::Distribution",)),
-    Check(check_notification_policies, ("PF6206",), types=("AWS::S3::Bucket",)),
+    Check(check_notification_policies, ("PF6206",), types=NOTIFYING_TYPES),
 )

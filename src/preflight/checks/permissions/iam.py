@@ -487,6 +487,7 @@ def _role_finding(
         severity=outcome.severity,
         notes=[f"documented in {url}" for url in docs[:1]],
         when=outcome.only_when or None,
+        phase=None if outcome.create else "runtime",  # created, then the service's calls fail at run time
     )
 
 

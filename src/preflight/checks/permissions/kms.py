@@ -55,6 +55,7 @@ RULES: tuple[Rule, ...] = (
         "kms-service-access",
         "warning",
         "safe",
+        phase="runtime",
     ),
     Rule(
         "PF6104",
@@ -70,6 +71,7 @@ RULES: tuple[Rule, ...] = (
         "kms-service-access",
         "warning",
         "safe",
+        phase="runtime",
     ),
     Rule(
         "PF6106",
@@ -78,6 +80,7 @@ RULES: tuple[Rule, ...] = (
         "kms-service-access",
         "warning",
         "safe",
+        phase="runtime",
     ),
 )
 
@@ -238,6 +241,9 @@ _PUBLISHERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("AWS::Events::Rule", ("Targets",), "events-target-key"),
     ("AWS::S3::Bucket", ("NotificationConfiguration", "TopicConfigurations"), "s3-notification-key"),
     ("AWS::S3::Bucket", ("NotificationConfiguration", "QueueConfigurations"), "s3-notification-key"),
+    # CDK's notifications resource puts the same configuration for its bucket (services/notifications.py)
+    ("Custom::S3BucketNotifications", ("NotificationConfiguration", "TopicConfigurations"), "s3-notification-key"),
+    ("Custom::S3BucketNotifications", ("NotificationConfiguration", "QueueConfigurations"), "s3-notification-key"),
     ("AWS::SNS::Subscription", ("Endpoint",), "sns-subscription-queue-key"),
 )
 _DESTINATIONS = ("AWS::SNS::Topic", "AWS::SQS::Queue")

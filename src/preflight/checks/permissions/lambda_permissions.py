@@ -23,6 +23,7 @@ from preflight.policy.evaluate import Principal, Request
 from preflight.resolve.scenarios import Scenario
 from preflight.resolve.values import Symbol, Symbolic, render
 from preflight.services import RequestSpec, lambda_facts
+from preflight.services.notifications import TYPES as NOTIFYING_TYPES
 from preflight.services.replay import (
     Actor,
     PolicySource,
@@ -66,6 +67,7 @@ RULES: tuple[Rule, ...] = (
         "A Lambda permission's SourceArn names another service than its principal",
         "lambda-permission",
         "warning",
+        phase="runtime",
     ),
     Rule(
         "PF6405",
@@ -257,8 +259,10 @@ def _invocation_findings(
     context: Callable[[Scenario], dict[str, Any]],
     span: Span,
     extra: Sequence[str] = (),
+    source: Resource | None = None,
 ) -> Iterator[Finding]:
-    """Replay the service's InvokeFunction; then check that an allowing permission is created first."""
+    """Replay the service's InvokeFunction; then check that an allowing permission is created first. `source`:
+    the resource the service invokes from when it is not the invoker (the bucket of a CDK notifications resource)."""
     ws = workspace(ctx)
     facts = lambda_facts().create_time[kind]
     scenarios = ws.scenarios(invoker, function)
@@ -269,9 +273,9 @@ def _invocation_findings(
     lead = (
         facts.error.rstrip(".")
         .replace("${Function}", render(request.resource))
-        .replace("${Source.Arn}", render(ws.arn(invoker.logical_id)))
+        .replace("${Source.Arn}", render(ws.arn((source or invoker).logical_id)))
     )
-    related = [function.logical_id, *policy.owners, *extra]
+    related = [function.logical_id, *policy.owners, *extra, *([source.logical_id] if source else [])]
     if decision.outcome in ("ImplicitDeny", "ExplicitDeny"):
         run = Replayed(
             RequestSpec("lambda:InvokeFunction", "create", "", {}), request, decision, scenario, policy
@@ -356,14 +360,18 @@ def _ordering(
     )
 
 
-def check_bucket_notifications(ctx: Context, bucket: Resource) -> Iterator[Finding]:
+def check_bucket_notifications(ctx: Context, resource: Resource) -> Iterator[Finding]:
     """S3 "verifies that the Lambda function permissions grant Amazon S3 permission to invoke the function from
-    the Amazon S3 bucket" when the notification configuration is put (s3-api-notif)."""
+    the Amazon S3 bucket" when the notification configuration is put (s3-api-notif), whether the bucket's own
+    property or CDK's Custom::S3BucketNotifications puts it (services/notifications.py)."""
+    from preflight.services.notifications import PROPERTY, notifications
+
     ws = workspace(ctx)
-    config = bucket.properties.get("NotificationConfiguration")
-    if not isinstance(config, dict):
+    found = notifications(ws, resource)
+    if found is None:
         return
-    span = child_span(config, "LambdaConfigurations", bucket.prop_span("NotificationConfiguration"))
+    bucket, section = found.bucket, found.section("lambda")
+    span = child_span(found.config, section, resource.prop_span(PROPERTY))
 
     def context(scenario: Scenario) -> dict[str, Any]:
         return {
@@ -371,10 +379,20 @@ def check_bucket_notifications(ctx: Context, bucket: Resource) -> Iterator[Findi
             "aws:SourceAccount": ws.pseudo("AWS::AccountId"),
         }
 
-    for function in ws.referenced(
-        bucket, "NotificationConfiguration", "LambdaConfigurations", types=_FUNCTION
-    ):
-        yield from _invocation_findings(ctx, "PF6402", "s3-notification", bucket, function, context, span)
+    for function in ws.referenced(resource, PROPERTY, section, types=_FUNCTION):
+        for finding in _invocation_findings(ctx, "PF6402", "s3-notification", resource, function, context, span,
+                                            source=bucket):
+            yield finding if found.validated else _unvalidated(finding)
+
+
+def _unvalidated(finding: Finding) -> Finding:
+    """With SkipDestinationValidation S3 does not test the destination: the stack deploys, and the notifications
+    are not delivered (a runtime warning), as S3's x-amz-skip-destination-validation header documents."""
+    if finding.severity != "error":
+        return finding
+    return finding._replace(severity="warning", phase="runtime",
+                            message=finding.message + " (SkipDestinationValidation is set: the stack deploys, "
+                            "and the function is never invoked)")
 
 
 def check_rotation(ctx: Context, schedule: Resource) -> Iterator[Finding]:
@@ -415,7 +433,7 @@ def check_lambda_targets(ctx: Context, group: Resource) -> Iterator[Finding]:
 
 CHECKS: tuple[Check, ...] = (
     Check(check_source_arn, ("PF6401", "PF6404"), types=("AWS::Lambda::Permission",)),
-    Check(check_bucket_notifications, ("PF6402",), types=("AWS::S3::Bucket",)),
+    Check(check_bucket_notifications, ("PF6402",), types=NOTIFYING_TYPES),
     Check(check_rotation, ("PF6403",), types=("AWS::SecretsManager::RotationSchedule",)),
     Check(check_lambda_targets, ("PF6405",), types=("AWS::ElasticLoadBalancingV2::TargetGroup",)),
 )

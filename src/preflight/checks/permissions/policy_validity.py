@@ -3,7 +3,8 @@
 - managed policy ARNs that do not exist (the most frequent real failure: ``service-role/ConfigRole`` and
   ``AWSConfigRole`` do not exist, ``service-role/AWS_ConfigRole`` does), and service-linked-role policies
   attached to customer roles;
-- principals AWS refuses ("Invalid principal in policy"), such as the example account ids of the documentation;
+- principals AWS refuses ("Invalid principal in policy"), such as the example account ids of the documentation
+  (the message says where the id comes from; one the user pinned is a fact, not a finding);
 - other problems the service that stores the policy rejects (from ``preflight.policy.validate``);
 - the KMS key policy lock-out safety check.
 """
@@ -169,6 +170,8 @@ _CODE_BY_KIND = {"trust": "PF6505", "kms-key": "PF6507", "s3-bucket": "PF6506"}
 
 def _policies() -> tuple[tuple[str, str, str], ...]:
     return tuple((loc.resource_type, loc.property, loc.kind) for loc in map(location_of_kind, _CODE_BY_KIND))
+
+
 _PRINCIPAL_KINDS = ("invalid-principal", "placeholder-account")
 
 
@@ -187,7 +190,9 @@ def check_policy_validity(ctx: Context, resource: Resource) -> Iterator[Finding]
                 if not diagnostic.rejected or key in seen:
                     continue
                 seen.add(key)
-                yield _validity_finding(ctx, resource, prop, kind, diagnostic)
+                finding = _validity_finding(ctx, resource, prop, kind, diagnostic)
+                if finding is not None:
+                    yield finding
 
 
 def _policy(ws: Workspace, resource: Resource, kind: str, scenario: Any) -> PolicySource:
@@ -207,17 +212,17 @@ def _policy(ws: Workspace, resource: Resource, kind: str, scenario: Any) -> Poli
 
 def _validity_finding(
     ctx: Context, resource: Resource, prop: str, kind: str, diagnostic: PolicyDiagnostic
-) -> Finding:
+) -> Finding | None:
     span = diagnostic.span if diagnostic.span.line else resource.prop_span(prop)
     error = diagnostic.aws_error or "the policy is rejected"
     related = _owners(ctx, resource)
     if diagnostic.kind in _PRINCIPAL_KINDS:
-        literal = _in_template_text(resource.properties.get(prop), diagnostic.message)
-        severity = None if literal else "warning"
-        where = (
-            "" if literal else " (from a parameter default or mapping: it fails unless a real value is given)"
-        )
-        message = f"{error}: {diagnostic.message}{where}"
+        node = _node_at(resource.properties.get(prop), diagnostic.span) or resource.properties.get(prop)
+        origin = _account_origin(ctx, node, diagnostic.message)
+        if origin == "pinned":
+            return None  # the user stated that this is the account (--account-id, --parameters): a fact
+        severity = None if origin == "" else "warning"
+        message = f"{error}: {diagnostic.message}{origin}"
         return ctx.finding(
             "PF6504",
             span,
@@ -246,21 +251,41 @@ def _owners(ctx: Context, resource: Resource) -> list[str]:
     return []
 
 
-def _in_template_text(node: Any, message: str) -> bool:
-    """Whether the offending account id is written literally in the policy (not from a parameter)."""
-    accounts = [a for a in policy_facts.PLACEHOLDER_ACCOUNTS if a in message]
-    if not accounts:
-        return True
+def _node_at(node: Any, span: Any) -> Any:
+    """The template node (as written) whose value starts at ``span``: the principal entry a diagnostic is about."""
+    from preflight.source.nodes import child_span
+
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, str) and any(a in item for a in accounts):
-            return True
         if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+            keys: Any = list(item.keys())
+        else:
+            keys = range(len(item)) if isinstance(item, list) else ()
+        for key in keys:
+            child = item[key]
+            where = child_span(item, key)
+            if (where.line, where.column) == (span.line, span.column):
+                return child
+            stack.append(child)
+    return None
+
+
+def _account_origin(ctx: Context, node: Any, message: str) -> str:
+    """Where the example account id of a principal comes from (preflight.resolve.provenance): "" when the policy
+    writes it (an error), "pinned" when the user pinned it (no finding), else the message's note on its origin."""
+    from preflight.resolve.provenance import origins
+
+    accounts = [a for a in policy_facts.PLACEHOLDER_ACCOUNTS if a in message]
+    if not accounts:
+        return ""
+    found = [o for account in accounts for o in origins(ctx.template, ctx.pins, node, account)]
+    if not found or any(o.kind == "template" for o in found):
+        return "" if found else " (it fails unless the deployed value is a real account id)"
+    if all(o.kind == "pin" for o in found):
+        return "pinned"
+    shown = "; ".join(o.describe() for o in dict.fromkeys(found) if o.kind != "pin")
+    return f" (from {shown}: it fails unless a real value is given)"
 
 
 # --- PF6503: key policy lock-out ----------------------------------------------------------------------------------
