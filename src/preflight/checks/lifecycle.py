@@ -82,13 +82,17 @@ def _judged(ctx: Context) -> tuple[dt.date, str]:
     return day, _DECIDES.format(day="today (pin another day with --date)")
 
 
-def _severity(ctx: Context, resource: Resource, severity: str | None) -> str | None:
-    """An error on a resource that the default parameters do not create is a warning (as in checks/values.py)."""
-    from preflight.resolve.scenarios import DEFAULT
+def _created(ctx: Context, resource: Resource) -> list[Any]:
+    """The scenarios that create `resource`: an error on it shows only in those (ctx.finding's `when`)."""
+    return [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
 
-    if (severity or "error") == "error" and not ctx.resolver.active(resource, DEFAULT):
-        return "warning"
-    return severity
+
+def _passed(ctx: Context, stop: dt.date, tail: str) -> tuple[str | None, str]:
+    """(severity, tail) once a create-blocking date has passed: the rule's error when it passed long ago, else a
+    warning with `tail`, what a stack created before then keeps."""
+    if ctx.pins.day() - stop >= _LONG_PASSED:
+        return None, ""
+    return "warning", tail
 
 
 def _string(ctx: Context, resource: Resource, name: str) -> str | None:
@@ -128,14 +132,9 @@ def _service_finding(
     also = f" (also {', '.join(others)})" if others else ""
     stop = end.no_create_from
     if stop is not None and day >= stop:
-        long_ago = day - stop >= _LONG_PASSED
-        tail = (
-            ""
-            if long_ago
-            else (
-                "; a stack created before then keeps its resources only until AWS removes them, and an update that "
-                "leaves them unchanged does not create them again"
-            )
+        severity, tail = _passed(
+            ctx, stop, "; a stack created before then keeps its resources only until AWS removes them, and an update "
+            "that leaves them unchanged does not create them again"
         )
         yield ctx.finding(
             "PF4030",
@@ -144,7 +143,8 @@ def _service_finding(
             f"{first.logical_id} ({first.type}) fails{also}{tail} ({decides}); use {end.use_instead}",
             resource=first.logical_id,
             related=others,
-            severity=_severity(ctx, first, None if long_ago else "warning"),
+            severity=severity,
+            when=_created(ctx, first),
         )
         return
     if end.closed is not None and day >= end.closed:
@@ -195,11 +195,8 @@ def check_canary_runtime(ctx: Context, resource: Resource) -> Iterator[Finding]:
             severity="info",
         )
         return
-    long_ago = day - deprecated >= _LONG_PASSED
-    tail = (
-        ""
-        if long_ago
-        else "; a canary created before then keeps running and updates that leave it unchanged pass"
+    severity, tail = _passed(
+        ctx, deprecated, "; a canary created before then keeps running and updates that leave it unchanged pass"
     )
     yield ctx.finding(
         "PF4031",
@@ -207,7 +204,8 @@ def check_canary_runtime(ctx: Context, resource: Resource) -> Iterator[Finding]:
         f"RuntimeVersion {runtime} is deprecated since {deprecated}: CloudWatch Synthetics creates no canary with a "
         f"deprecated runtime{tail} ({decides}); use a current syn-nodejs-* or syn-python-* runtime",
         resource=resource.logical_id,
-        severity=_severity(ctx, resource, None if long_ago else "warning"),
+        severity=severity,
+        when=_created(ctx, resource),
     )
 
 
@@ -231,11 +229,8 @@ def check_automation_script_runtime(ctx: Context, resource: Resource) -> Iterato
         blocked = lc.ssm_script_runtime_blocked(runtime) if isinstance(runtime, str) else None
         if step.get("action") != "aws:executeScript" or blocked is None or day < blocked:
             continue
-        long_ago = day - blocked >= _LONG_PASSED
-        tail = (
-            ""
-            if long_ago
-            else "; a runbook created before then keeps its version until the document is updated"
+        severity, tail = _passed(
+            ctx, blocked, "; a runbook created before then keeps its version until the document is updated"
         )
         yield ctx.finding(
             "PF4031",
@@ -244,7 +239,8 @@ def check_automation_script_runtime(ctx: Context, resource: Resource) -> Iterato
             f"updates no runbook with it since {blocked}{tail} ({decides}); use Runtime "
             f"{lc.ssm_script_runtime_successor()}",
             resource=resource.logical_id,
-            severity=_severity(ctx, resource, None if long_ago else "warning"),
+            severity=severity,
+            when=_created(ctx, resource),
         )
 
 
@@ -294,7 +290,7 @@ def check_secret_keys(ctx: Context) -> Iterator[Finding]:
                         f"to the template",
                         resource=resource.logical_id,
                         related=[secret],
-                        severity=_severity(ctx, resource, None),
+                        when=_created(ctx, resource),
                     )
 
 
@@ -386,7 +382,7 @@ def check_scalable_target(ctx: Context, resource: Resource) -> Iterator[Finding]
             f"{error}: ScalableDimension {dimension} belongs to namespace {dimension.split(':')[0]}, not "
             f"ServiceNamespace {namespace}",
             resource=resource.logical_id,
-            severity=_severity(ctx, resource, None),
+            when=_created(ctx, resource),
         )
         return
     form = lc.resource_id_format(dimension)
@@ -400,7 +396,7 @@ def check_scalable_target(ctx: Context, resource: Resource) -> Iterator[Finding]
             f"{error}: ResourceId '{value}' does not have the form {form.example} that {dimension} requires "
             f"(RegisterScalableTarget)",
             resource=resource.logical_id,
-            severity=_severity(ctx, resource, None),
+            when=_created(ctx, resource),
         )
 
 
@@ -437,14 +433,9 @@ def check_dated_engine_version(ctx: Context, resource: Resource) -> Iterator[Fin
             severity="info",
         )
         return
-    long_ago = day - stop >= _LONG_PASSED
-    tail = (
-        ""
-        if long_ago
-        else (
-            "; a resource created before then keeps it until AWS upgrades it, and an update that leaves it unchanged "
-            "passes"
-        )
+    severity, tail = _passed(
+        ctx, stop, "; a resource created before then keeps it until AWS upgrades it, and an update that leaves it "
+        "unchanged passes"
     )
     yield ctx.finding(
         "PF4034",
@@ -452,7 +443,8 @@ def check_dated_engine_version(ctx: Context, resource: Resource) -> Iterator[Fin
         f"EngineVersion {version} can no longer be created: the {dated.service} stopped creating it {word} {stop}"
         f"{tail} ({decides}); use a current version",
         resource=resource.logical_id,
-        severity=_severity(ctx, resource, None if long_ago else "warning"),
+        severity=severity,
+        when=_created(ctx, resource),
     )
 
 
