@@ -21,9 +21,10 @@ https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-sc
 
 Encoding, per type: {"c": {path: constraint}} where path is the property path joined with "/" ("*" for the items
 of an array), and constraint has "p" (pattern, ECMA/Java syntax that Python's re compiles; patterns it cannot
-compile are dropped), "w" (the one character class a ^[...]{m,n}$ pattern makes the whole value of), "a" (the literal text every match must start with, when the pattern is anchored with ^ and
-begins with literals: what a partly symbolic value can be compared with), "e" (string enum), "n"/"x" (min/max
-length), "lo"/"hi" (minimum/maximum). Only constraints outside oneOf/anyOf alternatives are kept (an alternative's
+compile are dropped), "w" (the one character class a ^[...]{m,n}$ pattern makes the whole value of), "a" (the
+literal text every match must start with, when the pattern is anchored with ^ and begins with literals: what a
+partly symbolic value can be compared with), "s" (the literal text every match of an unanchored pattern contains:
+its leading literals), "e" (string enum), "n"/"x" (min/max length), "lo"/"hi" (minimum/maximum). Only constraints outside oneOf/anyOf alternatives are kept (an alternative's
 constraint binds only when that alternative is chosen), and only settable properties (not readOnlyProperties).
 """
 
@@ -52,7 +53,7 @@ NOTES = (
     "types: resource type -> {'c': {property path: constraint}}, one type per line, only types whose schema has "
     "create, read and delete handlers (CloudFormation validates their properties against the schema). Path: "
     "property names joined with '/', '*' for array items. Constraint: p pattern, a literal prefix every match "
-    "starts with (anchored patterns), w the character class the whole value is made of (^[...]{m,n}$ patterns), e enum, n minLength, x maxLength, lo minimum, hi maximum. Constraints inside "
+    "starts with (anchored patterns), s a literal text every match contains (the leading literals of an unanchored pattern), w the character class the whole value is made of (^[...]{m,n}$ patterns), e enum, n minLength, x maxLength, lo minimum, hi maximum. Constraints inside "
     "oneOf/anyOf alternatives and of readOnlyProperties are not kept; patterns Python cannot compile are dropped."
 )
 _HANDLERS = ("create", "read", "delete")
@@ -63,8 +64,9 @@ _MAX_DEPTH = 8
 Json = Any
 
 
-def literal_prefix(pattern: str) -> str | None:
-    """The literal text every match of an anchored pattern starts with ("arn:" for ^arn:aws...), else None."""
+def literal_prefix(pattern: str, anchored: bool = True) -> str | None:
+    """The literal text every match of an anchored pattern starts with ("arn:" for ^arn:aws...), else None. With
+    anchored=False, the literal text every match of an unanchored pattern contains (its leading literals)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import sre_constants as c
@@ -74,10 +76,10 @@ def literal_prefix(pattern: str) -> str | None:
         parsed = list(sre_parse.parse(pattern))
     except (re.error, RecursionError, OverflowError):
         return None
-    if not parsed or parsed[0] != (c.AT, c.AT_BEGINNING):
+    if not parsed or (parsed[0] == (c.AT, c.AT_BEGINNING)) != anchored:
         return None
     prefix: list[str] = []
-    items = parsed[1:]
+    items = parsed[1:] if anchored else parsed
     while items:
         op, arg = items[0]
         if op is c.LITERAL:
@@ -138,6 +140,13 @@ class Walker:
                 prefix = literal_prefix(pattern) if not re.compile(pattern).flags & re.IGNORECASE else None
                 if prefix:
                     out["a"] = prefix
+                inner = (
+                    literal_prefix(pattern, anchored=False)
+                    if not re.compile(pattern).flags & re.IGNORECASE
+                    else None
+                )
+                if inner:
+                    out["s"] = inner
                 whole = _WHOLE.fullmatch(pattern)
                 if whole:
                     out["w"] = whole.group(1)

@@ -14,7 +14,7 @@ import pytest
 from preflight.data import snapshot_info
 
 NAMES = ["resource_types", "managed_policies", "engine_versions", "lambda_runtimes", "regions", "singletons",
-         "lifecycle"]
+         "lifecycle", "schemas_values", "property_rules"]
 ROOT = Path(__file__).resolve().parents[2]
 
 

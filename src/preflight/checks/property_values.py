@@ -216,7 +216,7 @@ class _Walker:
             return None
         pointer = "#/" + "/".join(path)
         if target is not None and verdict.keyword == "pattern":
-            where = (self.resource.logical_id, pointer, path[-1])
+            where = (self.resource.logical_id, pointer, next(p for p in reversed(path) if not p.isdigit()))
             return "PF4017", _kind_message(self.ctx, where, target, constraint, verdict), False
         message = (
             f"Properties validation failed for resource {self.resource.logical_id} with message: {pointer}: "
@@ -333,7 +333,7 @@ def _kind_message(
     source = f"!Ref {logical_id}" if attribute is None else f"!GetAtt {logical_id}.{attribute}"
     what = returned.what if returned is not None else "a value"
     kind = returned.kind if returned is not None else None
-    if constraint.prefix and constraint.prefix.startswith("arn:"):
+    if (constraint.prefix or "").startswith("arn:") or "arn:" in (constraint.contains or ""):
         use, needed = arn_expression(logical_id, type_name), "an ARN"
     elif kind == "arn":
         use, needed = name_expression(logical_id, type_name), "a name or id, not an ARN"
@@ -404,6 +404,8 @@ def _rule_types() -> tuple[str, ...]:
         "AWS::AutoScaling::AutoScalingGroup",
         "AWS::S3::Bucket",
         "AWS::Lambda::EventSourceMapping",
+        "AWS::EC2::Instance",
+        "AWS::ElasticLoadBalancingV2::Listener",
     )
 
 
@@ -575,6 +577,8 @@ def _matches(props: Any, when: dict[str, Any]) -> tuple[bool, str] | None:
     """Whether the rule's condition holds, and how to say it; None when the value is not known."""
     path = when["path"]
     value = _get(props, path)
+    if when.get("absent"):
+        return (value is _ABSENT), f"{path} is not given"
     if value is _ABSENT:
         if "default" not in when:
             return False, ""

@@ -32,6 +32,7 @@ class Constraint(NamedTuple):
     max_len: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    contains: str | None = None  # the literal text every match of an unanchored pattern contains
 
 
 class Verdict(NamedTuple):
@@ -76,6 +77,7 @@ def _constraint(raw: dict[str, Any]) -> Constraint:
         raw.get("x"),
         raw.get("lo"),
         raw.get("hi"),
+        raw.get("s"),
     )
 
 
@@ -157,9 +159,12 @@ def check_prefix(constraint: Constraint, known_prefix: str, known_chars: str = "
 
 
 def check_not_prefixed(constraint: Constraint, absent: str) -> Verdict | None:
-    """A value known never to start with `absent` ("arn:") against a pattern whose matches all start with it."""
+    """A value known never to start with (nor contain) `absent` ("arn:") against a pattern whose matches all start
+    with it (or, unanchored, all contain it)."""
     if constraint.prefix and constraint.prefix.startswith(absent):
         return Verdict("pattern", f"{constraint.pattern} needs a value starting with {constraint.prefix!r}")
+    if constraint.contains and absent in constraint.contains:
+        return Verdict("pattern", f"{constraint.pattern} needs a value containing {constraint.contains!r}")
     return None
 
 
