@@ -65,8 +65,15 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
         after = Counter(finding_key(f) for f in result.findings)
         stats["safe_fix_findings"] += sum(fixable.values())
         stats["removed"] += sum(max(0, n - after[k]) for k, n in fixable.items())
-        owners = Counter((f.code, f.resource) for f in result.findings)
-        stats["new_findings"] += sum((owners - Counter((f.code, f.resource) for f in before)).values())
+        # an account-phase warning on a resource a fix is about is the fix's stated precondition (fix/engine.py
+        # _findings_problem: a service-linked role the account must have), counted apart from new findings
+        concerned = {n for a in result.applied for n in (a.finding.resource, *a.finding.related) if n}
+        added = Counter((f.code, f.resource) for f in result.findings) - \
+            Counter((f.code, f.resource) for f in before)
+        preconditions = {(f.code, f.resource) for f in result.findings
+                         if f.phase == "account" and f.resource in concerned}
+        stats["preconditions"] += sum(n for k, n in added.items() if k in preconditions)
+        stats["new_findings"] += sum(n for k, n in added.items() if k not in preconditions)
         stats["messages_changed"] += sum((after - Counter(finding_key(f) for f in before)).values())
         stats["applied"] += len(result.applied)
         stats["minimal_edits"] += sum(  # a near-miss statement edited in place (fix/nearmiss.py), not one added
@@ -83,7 +90,8 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
             stats["not_idempotent"] += fix_text(result.text, path).changed
     share = stats["removed"] / stats["safe_fix_findings"] if stats["safe_fix_findings"] else 1.0
     print(f"\n== {label}: {len(paths)} templates")
-    for key in ("files", "files_changed", "safe_fix_findings", "removed", "new_findings", "messages_changed",
+    for key in ("files", "files_changed", "safe_fix_findings", "removed", "new_findings", "preconditions",
+                "messages_changed",
                 "applied", "minimal_edits", "refused",
                 "not_idempotent", "bytes_outside_edits_changed", "access_violations"):
         print(f"  {key:<22} {stats[key]}")

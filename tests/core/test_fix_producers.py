@@ -176,6 +176,20 @@ def test_depends_on_that_would_close_a_cycle_is_display_only():
     assert finding.fix.safety == "display" and "cycle" in finding.fix.reason
 
 
+def test_depends_on_a_resource_that_may_not_be_created_is_display_only():
+    """DependsOn cannot be conditional: naming a resource that some scenario creating the dependent leaves out
+    would be 'Unresolved resource dependencies' (PF1006), so the fix says so instead of writing it."""
+    text = "Parameters:\n  Audit: {Type: String, AllowedValues: ['yes', 'no']}\nConditions:\n" \
+        "  Auditing: !Equals [!Ref Audit, 'yes']\n" + ORDER.replace(
+            "  Policy:\n    Type: AWS::S3::BucketPolicy\n",
+            "  Policy:\n    Type: AWS::S3::BucketPolicy\n    Condition: Auditing\n")
+    finding = only(run(text), "PF2001")
+    assert finding.fix.safety == "display"
+    assert finding.fix.reason.startswith(
+        "Policy is not created in every case that creates Trail (Audit=no, i.e. Auditing=false), and DependsOn "
+        "cannot be conditional")
+
+
 def test_trust_policy_gets_the_service_principal():
     text = """\
 Resources:

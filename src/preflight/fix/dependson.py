@@ -20,6 +20,7 @@ def depends_on_edits(ctx: Any, resource: Any, targets: Sequence[str]) -> tuple[E
     if not wanted:
         raise CannotEdit(f"{resource.logical_id} already depends on {', '.join(targets)}")
     for target in wanted:
+        _created_with(ctx, resource, target)
         if ctx.graph.depends(target, resource.logical_id):
             raise CannotEdit(f"{target} already depends on {resource.logical_id}: DependsOn would close a cycle "
                              f"(remove that reference first)")
@@ -40,6 +41,23 @@ def depends_on_edits(ctx: Any, resource: Any, targets: Sequence[str]) -> tuple[E
             raise CannotEdit("the DependsOn list cannot be extended in one place")
         return (merged,)
     raise CannotEdit(f"the DependsOn of {resource.logical_id} is not a name or a list of names")
+
+
+def _created_with(ctx: Any, resource: Any, target: str) -> None:
+    """DependsOn takes names only (no Fn::If): it may name a conditional resource only if that resource exists in
+    every scenario that creates `resource`; otherwise CloudFormation rejects the template (PF1006)."""
+    other = ctx.template.resources.get(target)
+    if other is None:
+        return
+    from preflight.checks.base import describe_scenarios
+
+    everywhere = ctx.resolver.scenarios.scenarios
+    missing = [s for s in everywhere if ctx.resolver.active(resource, s) and not ctx.resolver.active(other, s)]
+    if missing:
+        raise CannotEdit(f"{target} is not created in every case that creates {resource.logical_id} "
+                         f"({describe_scenarios(missing, everywhere)[0]}), and DependsOn cannot be conditional: give "
+                         f"{resource.logical_id} a Condition that implies {target}'s, or order them by a "
+                         f"reference inside Fn::If")
 
 
 def depends_on_fix(ctx: Any, resource: Any, targets: Sequence[str]) -> Fix:
