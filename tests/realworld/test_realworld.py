@@ -16,14 +16,10 @@ CASES = load_cases()
 
 # Missed today: case slug -> the gap (issue #13 class).
 MISSED = {
-    "trust-empty-principal-list": "1 principals: a statement whose principal list is empty is not reported",
-    "identity-policy-with-principal": "1 principals: a Principal in an identity policy (AWS::IAM::Policy) is not "
-                                      "reported",
     "efs-policy-principal-bare-string": "1 principals: a bare-string principal other than '*' in a resource "
                                         "policy is not reported",
     "acm-certificate-getatt-arn": "2 schema values: GetAtt CertificateArn of AWS::CertificateManager::Certificate, "
                                   "rejected by CloudFormation, is not reported",
-    "dms-replication-engine-retired": "5 dated data: DMS replication engine versions are not checked",
     "beanstalk-solution-stack-retired": "5 dated data: retired Elastic Beanstalk solution stacks (platform "
                                         "versions) are not checked",
     "bucket-name-taken-globally": "6 severity: a short hard-coded bucket name is an info (PF3005), not a warning",

@@ -116,6 +116,11 @@ class Context:
 
         return self.resolver.resolve(node, scenario or DEFAULT)
 
+    def created(self, resource: Resource) -> list[Scenario]:
+        """The condition scenarios that create `resource`: a problem of the resource shows only in those (pass
+        them as `when` to `finding`)."""
+        return [s for s in self.resolver.scenarios.scenarios if self.resolver.active(resource, s)]
+
     def values(self, node: Any) -> list[tuple[Any, Any]]:
         """(scenario, value) for each distinct value of `node` across condition scenarios."""
         return self.resolver.resolve_all(node)
@@ -195,7 +200,7 @@ def describe_scenario(scenario: Scenario, inputs: set[str] | None = None,
     """A scenario as its parameter values when known, then its conditions (only the names given, when given)."""
     from preflight.resolve.scenarios import Other
 
-    chosen = [f"{name}={value}" for name, value in scenario.inputs
+    chosen = [f"{name}={value if value != '' else repr(value)}" for name, value in scenario.inputs
               if not isinstance(value, Other) and (inputs is None or name in inputs)]
     conds = [(k, v) for k, v in scenario.conditions if conditions is None or k in conditions]
     said = ", ".join(f"{k}={'true' if v else 'false'}" for k, v in conds) or "always"

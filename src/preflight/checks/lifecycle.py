@@ -82,11 +82,6 @@ def _judged(ctx: Context) -> tuple[dt.date, str]:
     return day, _DECIDES.format(day="today (pin another day with --date)")
 
 
-def _created(ctx: Context, resource: Resource) -> list[Any]:
-    """The scenarios that create `resource`: an error on it shows only in those (ctx.finding's `when`)."""
-    return [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
-
-
 def _passed(ctx: Context, stop: dt.date, tail: str) -> tuple[str | None, str]:
     """(severity, tail) once a create-blocking date has passed: the rule's error when it passed long ago, else a
     warning with `tail`, what a stack created before then keeps."""
@@ -144,7 +139,7 @@ def _service_finding(
             resource=first.logical_id,
             related=others,
             severity=severity,
-            when=_created(ctx, first),
+            when=ctx.created(first),
         )
         return
     if end.closed is not None and day >= end.closed:
@@ -205,7 +200,7 @@ def check_canary_runtime(ctx: Context, resource: Resource) -> Iterator[Finding]:
         f"deprecated runtime{tail} ({decides}); use a current syn-nodejs-* or syn-python-* runtime",
         resource=resource.logical_id,
         severity=severity,
-        when=_created(ctx, resource),
+        when=ctx.created(resource),
     )
 
 
@@ -240,7 +235,7 @@ def check_automation_script_runtime(ctx: Context, resource: Resource) -> Iterato
             f"{lc.ssm_script_runtime_successor()}",
             resource=resource.logical_id,
             severity=severity,
-            when=_created(ctx, resource),
+            when=ctx.created(resource),
         )
 
 
@@ -290,7 +285,7 @@ def check_secret_keys(ctx: Context) -> Iterator[Finding]:
                         f"to the template",
                         resource=resource.logical_id,
                         related=[secret],
-                        when=_created(ctx, resource),
+                        when=ctx.created(resource),
                     )
 
 
@@ -382,7 +377,7 @@ def check_scalable_target(ctx: Context, resource: Resource) -> Iterator[Finding]
             f"{error}: ScalableDimension {dimension} belongs to namespace {dimension.split(':')[0]}, not "
             f"ServiceNamespace {namespace}",
             resource=resource.logical_id,
-            when=_created(ctx, resource),
+            when=ctx.created(resource),
         )
         return
     form = lc.resource_id_format(dimension)
@@ -396,7 +391,7 @@ def check_scalable_target(ctx: Context, resource: Resource) -> Iterator[Finding]
             f"{error}: ResourceId '{value}' does not have the form {form.example} that {dimension} requires "
             f"(RegisterScalableTarget)",
             resource=resource.logical_id,
-            when=_created(ctx, resource),
+            when=ctx.created(resource),
         )
 
 
@@ -444,7 +439,7 @@ def check_dated_engine_version(ctx: Context, resource: Resource) -> Iterator[Fin
         f"{tail} ({decides}); use a current version",
         resource=resource.logical_id,
         severity=severity,
-        when=_created(ctx, resource),
+        when=ctx.created(resource),
     )
 
 

@@ -107,10 +107,14 @@ def _shape(stmt: Statement, policy: Policy) -> Iterator[Found]:
 def _principal_presence(stmt: Statement, policy: Policy) -> Iterator[Found]:
     if policy.resource_based and stmt.principal is None:
         yield "missing-principal", f"a statement of a {policy.label} must name a Principal", stmt.span
+    elif policy.resource_based and stmt.principal is not None and not stmt.principal.entries:
+        # an empty list or mapping (a list of accounts that came out empty): IAM says "The passed in policy has
+        # a statement with no principals!"
+        yield "missing-principal", "the Principal names no principal (an empty list or mapping)", stmt.principal.span
     if not policy.resource_based and stmt.principal is not None:
         yield (
             "principal-in-identity-policy",
-            f"a {policy.label} cannot name a Principal: it applies to the identity it is attached to",
+            "a permissions policy cannot name a Principal: it applies to the identity it is attached to",
             stmt.principal.span,
         )
     if stmt.principal is not None and stmt.principal.negated:

@@ -854,10 +854,3 @@ def key_prefix(value: Any) -> Any:
 
 def is_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def conditional(ctx: Context, resource: Resource) -> str | None:
-    """ "warning" when the resource exists only in some condition scenarios (a failure then depends on the
-    parameters), else None (keep the rule's severity)."""
-    scenarios = ctx.resolver.scenarios.scenarios
-    return None if all(ctx.resolver.active(resource, s) for s in scenarios) else "warning"

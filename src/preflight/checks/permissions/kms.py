@@ -24,7 +24,6 @@ from preflight.services.replay import (
     Workspace,
     as_text,
     bucket_encryption,
-    conditional,
     is_kms_algorithm,
     replay,
     report,
@@ -187,7 +186,7 @@ def check_elb_logs_kms(ctx: Context, lb: Resource) -> Iterator[Finding]:
         message,
         resource=lb.logical_id,
         related=related,
-        severity=conditional(ctx, lb),
+        when=ctx.created(lb),
         notes=facts.docs,
     )
 

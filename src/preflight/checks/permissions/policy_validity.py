@@ -28,7 +28,6 @@ from preflight.services.replay import (
     Actor,
     PolicySource,
     Workspace,
-    conditional,
     decide,
     foreign_actor,
     workspace,
@@ -67,6 +66,9 @@ RULES: tuple[Rule, ...] = (
         "PF6506", "bucket-policy-rejected", "S3 refuses the bucket policy", "bucket-policy-service", "error"
     ),
     Rule("PF6507", "key-policy-rejected", "KMS refuses the key policy", "kms-service-access", "error"),
+    Rule(
+        "PF6515", "identity-policy-rejected", "IAM refuses a permissions policy", "iam-trust-or-role", "error"
+    ),
 )
 
 
@@ -121,7 +123,7 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
             message,
             resource=principal.logical_id,
             notes=facts.docs,
-            severity=conditional(ctx, principal),
+            when=ctx.created(principal),
         )
     if data.is_managed_policy_arn(arn):
         return None
@@ -138,7 +140,7 @@ def _managed_finding(ctx: Context, principal: Resource, value: Any, span: Any) -
         resource=principal.logical_id,
         fix=fix,
         notes=facts.docs,
-        severity=conditional(ctx, principal),
+        when=ctx.created(principal),
     )
 
 
@@ -180,19 +182,33 @@ def check_policy_validity(ctx: Context, resource: Resource) -> Iterator[Finding]
     for rtype, prop, kind in _policies():
         if resource.type != rtype or prop not in resource.properties:
             continue
-        seen: set[tuple[str, int, int]] = set()
-        for scenario in ws.scenarios(resource)[:1] or ws.scenarios()[:1]:
-            source = _policy(ws, resource, kind, scenario)
-            if source.policy is None:
-                continue
-            for diagnostic in validate(source.policy):
+        def policy_of(scenario: Any, kind: str = kind) -> Any:
+            return _policy(ws, resource, kind, scenario).policy
+
+        for diagnostic, when in _rejections(ctx, resource, policy_of):
+            finding = _validity_finding(ctx, resource, prop, kind, diagnostic, when)
+            if finding is not None:
+                yield finding
+
+
+_MAX_SCENARIOS = 16  # condition scenarios validated per policy (a policy is usually the same in all of them)
+
+
+def _rejections(
+    ctx: Context, resource: Resource, policy_of: Any
+) -> list[tuple[PolicyDiagnostic, list[Any]]]:
+    """What the service refuses in a policy, each with the scenarios (of those that create the resource) that
+    show it: `policy_of(scenario)` gives the parsed policy, or None."""
+    found: dict[tuple[str, int, int], tuple[PolicyDiagnostic, list[Any]]] = {}
+    for scenario in ctx.created(resource)[:_MAX_SCENARIOS]:
+        policy = policy_of(scenario)
+        if policy is None:
+            continue
+        for diagnostic in validate(policy):
+            if diagnostic.rejected:
                 key = (diagnostic.kind, diagnostic.span.line, diagnostic.span.column)
-                if not diagnostic.rejected or key in seen:
-                    continue
-                seen.add(key)
-                finding = _validity_finding(ctx, resource, prop, kind, diagnostic)
-                if finding is not None:
-                    yield finding
+                found.setdefault(key, (diagnostic, []))[1].append(scenario)
+    return list(found.values())
 
 
 def _policy(ws: Workspace, resource: Resource, kind: str, scenario: Any) -> PolicySource:
@@ -211,7 +227,7 @@ def _policy(ws: Workspace, resource: Resource, kind: str, scenario: Any) -> Poli
 
 
 def _validity_finding(
-    ctx: Context, resource: Resource, prop: str, kind: str, diagnostic: PolicyDiagnostic
+    ctx: Context, resource: Resource, prop: str, kind: str, diagnostic: PolicyDiagnostic, when: list[Any]
 ) -> Finding | None:
     span = diagnostic.span if diagnostic.span.line else resource.prop_span(prop)
     error = diagnostic.aws_error or "the policy is rejected"
@@ -229,7 +245,8 @@ def _validity_finding(
             message,
             resource=resource.logical_id,
             related=related,
-            severity=severity or conditional(ctx, resource),
+            severity=severity,
+            when=when,
             notes=(diagnostic.doc_url,),
         )
     message = f"{error}: {diagnostic.message}"
@@ -240,8 +257,51 @@ def _validity_finding(
         resource=resource.logical_id,
         related=related,
         notes=(diagnostic.doc_url,),
-        severity=conditional(ctx, resource),
+        when=when,
     )
+
+
+# Where identity (permissions) policies are written: a policy resource's document, or the inline Policies of a role,
+# user or group (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-policy.html)
+_IDENTITY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User",
+                   "AWS::IAM::Group")
+
+
+def check_identity_policy_validity(ctx: Context, resource: Resource) -> Iterator[Finding]:
+    """What IAM refuses in a permissions policy when it stores it (MalformedPolicyDocument): a Principal, an
+    invalid Effect or Version, an action without a service prefix, a statement that does not follow the grammar."""
+    from preflight.policy.model import parse_policy
+
+    ws = workspace(ctx)
+    for node, span, name in _identity_documents(resource):
+        def policy_of(scenario: Any, node: Any = node, name: str = name) -> Any:
+            return parse_policy(ws.document(node, scenario), kind="identity", name=name)
+
+        for diagnostic, when in _rejections(ctx, resource, policy_of):
+            yield ctx.finding(
+                "PF6515",
+                diagnostic.span if diagnostic.span.line else span,
+                f"{diagnostic.aws_error or 'MalformedPolicyDocument'}: {name} of {resource.logical_id}: "
+                f"{diagnostic.message}",
+                resource=resource.logical_id,
+                notes=(diagnostic.doc_url,),
+                when=when,
+            )
+
+
+def _identity_documents(resource: Resource) -> Iterator[tuple[Any, Any, str]]:
+    """(document node, its span, how messages name it) of each permissions policy the resource writes."""
+    if "PolicyDocument" in resource.properties:
+        yield resource.properties["PolicyDocument"], resource.prop_span("PolicyDocument"), "the policy document"
+        return
+    policies = resource.properties.get("Policies")
+    if not isinstance(policies, list):
+        return
+    for index, item in enumerate(policies):
+        if isinstance(item, dict) and "PolicyDocument" in item:
+            name = item.get("PolicyName")
+            label = f"inline policy {name}" if isinstance(name, str) else f"inline policy {index}"
+            yield item["PolicyDocument"], resource.prop_span("Policies"), label
 
 
 def _owners(ctx: Context, resource: Resource) -> list[str]:
@@ -335,7 +395,7 @@ def check_key_lockout(ctx: Context, key: Resource) -> Iterator[Finding]:
             message,
             resource=key.logical_id,
             notes=(source_url("cfn-kms"), source_url("kms-default")),
-            severity=conditional(ctx, key),
+            when=ctx.created(key),
         )
 
 
@@ -355,4 +415,5 @@ CHECKS: tuple[Check, ...] = (
         types=("AWS::IAM::Role", "AWS::KMS::Key", "AWS::S3::BucketPolicy"),
     ),
     Check(check_key_lockout, ("PF6503",), types=("AWS::KMS::Key",)),
+    Check(check_identity_policy_validity, ("PF6515",), types=_IDENTITY_TYPES),
 )
