@@ -23,9 +23,6 @@ MISSED = {
     "beanstalk-solution-stack-retired": "5 dated data: retired Elastic Beanstalk solution stacks (platform "
                                         "versions) are not checked",
     "bucket-name-taken-globally": "6 severity: a short hard-coded bucket name is an info (PF3005), not a warning",
-    "log-group-created-by-custom-resource-first": "other: an explicit /aws/lambda/<function> log group that the "
-                                                  "function can create first (custom resource invoked before it) is "
-                                                  "not reported",
 }
 # Fixed twins that preflight reports an error on today (false errors): case slug -> why.
 FALSE_ERRORS: dict[str, str] = {}

@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from preflight.checks.base import Check, Context, Rule
+from preflight.data.errors import format_error
 from preflight.data.ordering_data import (
     OrderRule,
     RoleConsumer,
@@ -93,6 +94,14 @@ RULES = (
         "PF2008",
         "role-consumer-before-policy",
         "Resource that checks its role at create time not ordered after the role's separate policy",
+        "missing-dependson",
+        "warning",
+        "safe",
+    ),
+    Rule(
+        "PF2009",
+        "function-log-group-after-invocation",
+        "A function's log group not ordered before the custom resource that invokes the function",
         "missing-dependson",
         "warning",
         "safe",
@@ -547,7 +556,68 @@ def _allowed_actions(document: Any) -> Iterable[str]:
                 yield action
 
 
+# --------------------------------------------------------------------------- function log groups
+
+# Lambda creates /aws/lambda/<function name> itself when the function first writes logs
+# (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html); a custom resource invokes its
+# function while the stack is being created
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html).
+_LAMBDA_LOG_PREFIX = "/aws/lambda/"
+_CUSTOM = ("AWS::CloudFormation::CustomResource",)
+# how a resource handler names the resource it cannot create
+# (https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-test-contract-errors.html)
+_HANDLER_NAME = "Resource of type '{type}' with identifier '{name}'"
+
+
+def check_function_log_groups(ctx: Context) -> Iterator[Finding]:
+    from preflight.resolve.values import render
+
+    groups = ctx.template.of_type("AWS::Logs::LogGroup")
+    if not groups:
+        return
+    invokers = [r for r in ctx.template.resources.values()
+                if (r.type.startswith("Custom::") or r.type in _CUSTOM) and "ServiceToken" in r.properties]
+    for group in groups:
+        name = render(ctx.resolve(group.properties.get("LogGroupName")))
+        if not name.startswith(_LAMBDA_LOG_PREFIX):
+            continue
+        for function in ctx.template.of_type("AWS::Lambda::Function"):
+            if name != _LAMBDA_LOG_PREFIX + render(ctx.resolver.ref(function.logical_id)):
+                continue
+            for invoker in invokers:
+                token = render(ctx.resolve(invoker.properties["ServiceToken"]))
+                if token.endswith(f":function:{render(ctx.resolver.ref(function.logical_id))}") and \
+                        not ctx.graph.depends(invoker.logical_id, group.logical_id):
+                    yield _log_group_finding(ctx, group, function, invoker, name)
+
+
+def _log_group_finding(ctx: Context, group: Resource, function: Resource, invoker: Resource,
+                       name: str) -> Finding:
+    forced = ctx.graph.depends(group.logical_id, invoker.logical_id)
+    order = (f"{group.logical_id} is created after {invoker.logical_id}, so it fails every time" if forced else
+             f"nothing orders {invoker.logical_id} after {group.logical_id}, so when CloudFormation invokes the "
+             f"function first, the create of {group.logical_id} fails (a race)")
+    message = (
+        f"{invoker.logical_id} invokes {function.logical_id} while the stack is created, and Lambda creates the "
+        f"log group {name} when the function first writes logs; {order}: "
+        f"{format_error('already-exists', Name=_HANDLER_NAME.format(type=group.type, name=name))}. Add "
+        f"DependsOn: {group.logical_id} to {invoker.logical_id}"
+    )
+    return ctx.finding(
+        "PF2009",
+        group.key_span,
+        message,
+        resource=group.logical_id,
+        related=[invoker.logical_id, function.logical_id],
+        severity="error" if forced else None,
+        fix=depends_on_fix(ctx, invoker, [group.logical_id]),
+        notes=["AWS documentation: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"],
+        when=[s for s in ctx.created(group) if ctx.resolver.active(invoker, s)],
+    )
+
+
 CHECKS = (
+    Check(check_function_log_groups, ("PF2009",)),
     Check(
         check_orders,
         ("PF2001", "PF2002", "PF2003", "PF2004", "PF2005", "PF2006", "PF2007", "PF2010"),
