@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from preflight.policy import facts, iamdb
@@ -286,9 +287,19 @@ def _action(entry: PatternEntry, policy: Policy) -> Iterator[Found]:
     if any(c in prefix for c in "*?") or not iamdb.service_exists(prefix):
         yield "unknown-service", f"{prefix!r} is not the prefix of an AWS service (action {raw})", entry.span
         return
-    pattern = compile_pattern(name, fold=True)
-    if not any(match(pattern, known) is not NO for known in iamdb.actions(prefix)):
+    if not _action_known(prefix, name):
         yield "unknown-action", f"{raw} matches no action of service {prefix}", entry.span
+
+
+@lru_cache(maxsize=4096)
+def _action_known(prefix: str, name: str) -> bool:
+    """Whether `name` (a pattern when it has wildcards) names an action of the service: policies repeat the same
+    actions, so each is decided once per process."""
+    if not any(c in name for c in "*?"):
+        lowered = name.lower()
+        return any(known.lower() == lowered for known in iamdb.actions(prefix))
+    pattern = compile_pattern(name, fold=True)
+    return any(match(pattern, known) is not NO for known in iamdb.actions(prefix))
 
 
 # --- resources ------------------------------------------------------------------------------------------------------

@@ -200,14 +200,18 @@ def _rejections(
     """What the service refuses in a policy, each with the scenarios (of those that create the resource) that
     show it: `policy_of(scenario)` gives the parsed policy, or None."""
     found: dict[tuple[str, int, int], tuple[PolicyDiagnostic, list[Any]]] = {}
+    done: list[tuple[Any, list[PolicyDiagnostic]]] = []  # a policy the same in several scenarios is validated once
     for scenario in ctx.created(resource)[:_MAX_SCENARIOS]:
         policy = policy_of(scenario)
         if policy is None:
             continue
-        for diagnostic in validate(policy):
-            if diagnostic.rejected:
-                key = (diagnostic.kind, diagnostic.span.line, diagnostic.span.column)
-                found.setdefault(key, (diagnostic, []))[1].append(scenario)
+        rejected = next((d for p, d in done if p == policy), None)
+        if rejected is None:
+            rejected = [d for d in validate(policy) if d.rejected]
+            done.append((policy, rejected))
+        for diagnostic in rejected:
+            key = (diagnostic.kind, diagnostic.span.line, diagnostic.span.column)
+            found.setdefault(key, (diagnostic, []))[1].append(scenario)
     return list(found.values())
 
 
@@ -274,8 +278,15 @@ def check_identity_policy_validity(ctx: Context, resource: Resource) -> Iterator
 
     ws = workspace(ctx)
     for node, span, name in _identity_documents(resource):
-        def policy_of(scenario: Any, node: Any = node, name: str = name) -> Any:
-            return parse_policy(ws.document(node, scenario), kind="identity", name=name)
+        parsed: list[tuple[Any, Any]] = []  # (document, policy): a document the same in several scenarios
+
+        def policy_of(scenario: Any, node: Any = node, name: str = name, parsed: Any = parsed) -> Any:
+            document = ws.document(node, scenario)
+            known = next((p for d, p in parsed if d == document), None)
+            if known is None:
+                known = parse_policy(document, kind="identity", name=name)
+                parsed.append((document, known))
+            return known
 
         for diagnostic, when in _rejections(ctx, resource, policy_of):
             yield ctx.finding(
