@@ -102,10 +102,12 @@ def _string(ctx: Context, resource: Resource, name: str) -> str | None:
 
 def check_service_end(ctx: Context) -> Iterator[Finding]:
     day, decides = _judged(ctx)
-    for end in lc.service_ends():
-        matching = [
-            r for r in ctx.template.resources.values() if end.covers(r.type) and _has_prop(ctx, r, end)
-        ]
+    covered: dict[lc.ServiceEnd, list[Resource]] = {}
+    for resource in ctx.template.resources.values():
+        for end in lc.ends_for(resource.type):
+            covered.setdefault(end, []).append(resource)
+    for end, resources in covered.items():
+        matching = [r for r in resources if _has_prop(ctx, r, end)]
         if matching:
             yield from _service_finding(
                 ctx, end, sorted(matching, key=lambda r: r.key_span.start), day, decides

@@ -48,6 +48,12 @@ def _closed(value: Any) -> dt.date | None:
 
 
 @cache
+def ends_for(type_name: str) -> tuple[ServiceEnd, ...]:
+    """The service ends that cover a resource type (a template's types are looked up, not every end scanned)."""
+    return tuple(end for end in service_ends() if end.covers(type_name))
+
+
+@cache
 def service_ends() -> tuple[ServiceEnd, ...]:
     out = []
     for raw in data(_FILE)["services"]:
