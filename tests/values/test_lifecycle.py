@@ -532,3 +532,25 @@ def test_closed_without_a_date_says_so():
     assert message.startswith(
         "AWS Cloud9 is closed to new customers (AWS's page, read on 2026-12-04, gives no date): creating Ide "
     )
+
+
+def test_an_automation_step_that_is_not_a_mapping_is_skipped():
+    """Found by fuzzing (bench/fuzz.py, 2026-12-04): a mainSteps item that is an intrinsic, not a step."""
+    from tests.conftest import run
+
+    text = """\
+Resources:
+  Runbook:
+    Type: AWS::SSM::Document
+    Properties:
+      DocumentType: Automation
+      Content:
+        schemaVersion: '0.3'
+        mainSteps:
+          - !Base64 ''
+          - name: Tag
+            action: aws:executeScript
+            inputs: {Runtime: python3.8, Handler: handler, Script: 'def handler(e, c): return {}'}
+"""
+    [finding] = [f for f in run(text) if f.code == "PF4031"]
+    assert finding.message.startswith("aws:executeScript step 'Tag' uses Runtime python3.8")

@@ -224,7 +224,7 @@ def check_automation_script_runtime(ctx: Context, resource: Resource) -> Iterato
         inputs = step.get("inputs") if isinstance(step, dict) else None
         runtime = inputs.get("Runtime") if isinstance(inputs, dict) else None
         blocked = lc.ssm_script_runtime_blocked(runtime) if isinstance(runtime, str) else None
-        if step.get("action") != "aws:executeScript" or blocked is None or day < blocked:
+        if blocked is None or step.get("action") != "aws:executeScript" or day < blocked:
             continue
         severity, tail = _passed(
             ctx, blocked, "; a runbook created before then keeps its version until the document is updated"

@@ -83,7 +83,7 @@ def _covers(statement: Any, actions: list[str]) -> bool:
 
 
 def _unique_sids(statements: list[Any], policy_statements: SeqNode) -> list[Any]:
-    taken = {s.get("Sid") for s in policy_statements if isinstance(s, dict)}
+    taken = {s.get("Sid") for s in policy_statements if isinstance(s, dict) and isinstance(s.get("Sid"), str)}
     out = []
     for statement in statements:
         sid = statement.get("Sid")
