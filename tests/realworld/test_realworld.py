@@ -16,8 +16,6 @@ CASES = load_cases()
 
 # Missed today: case slug -> the gap (issue #13 class).
 MISSED = {
-    "efs-policy-principal-bare-string": "1 principals: a bare-string principal other than '*' in a resource "
-                                        "policy is not reported",
     "acm-certificate-getatt-arn": "2 schema values: GetAtt CertificateArn of AWS::CertificateManager::Certificate, "
                                   "rejected by CloudFormation, is not reported",
     "beanstalk-solution-stack-retired": "5 dated data: retired Elastic Beanstalk solution stacks (platform "

@@ -41,6 +41,8 @@ DOC_KMS_KEY_POLICIES = "https://docs.aws.amazon.com/kms/latest/developerguide/ke
 DOC_KMS_RCP = "https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html"
 DOC_S3_BUCKET_POLICY = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html"
 DOC_S3_PUT_BUCKET_POLICY = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html"
+# PutFileSystemPolicy: InvalidPolicyException "if the FileSystemPolicy is malformed or contains an error"
+DOC_EFS_PUT_POLICY = "https://docs.aws.amazon.com/efs/latest/ug/API_PutFileSystemPolicy.html"
 DOC_S3_CONDITION_KEYS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html"
 DOC_ROLE_TRUST = IAM_GUIDE + "id_roles_terms-and-concepts.html#iam-term-trust-policy"
 DOC_IAM_TROUBLESHOOT_POLICIES = IAM_GUIDE + "troubleshoot_policies.html"
@@ -418,6 +420,7 @@ POLICY_KINDS: Mapping[str, PolicyKind] = MappingProxyType(
             PolicyKind("boundary", False, "iam", "permissions boundary"),
             PolicyKind("session", False, "sts", "session policy"),
             PolicyKind("vpce", True, "ec2", "VPC endpoint policy"),
+            PolicyKind("efs-file-system", True, "elasticfilesystem", "file system policy"),
         )
     }
 )
@@ -482,6 +485,11 @@ _SPECIFIC_REJECTIONS: Mapping[tuple[str, str], Rejection] = MappingProxyType(
         ("trust", "malformed-action"): Rejection(
             "Actions/Conditions must be prefaced by a vendor", DOC_IAM_TROUBLESHOOT_POLICIES
         ),
+        # EFS: PutFileSystemPolicy -> InvalidPolicyException for a malformed policy (a principal outside the
+        # grammar: a bare string other than "*", an unknown principal type).
+        ("efs-file-system", "invalid-principal"): Rejection("InvalidPolicyException", DOC_EFS_PUT_POLICY),
+        ("efs-file-system", "missing-principal"): Rejection("InvalidPolicyException", DOC_EFS_PUT_POLICY),
+        ("efs-file-system", "invalid-effect"): Rejection("InvalidPolicyException", DOC_EFS_PUT_POLICY),
         # IAM identity policies (AWS::IAM::Policy, ManagedPolicy, Role Policies).
         ("identity", "principal-in-identity-policy"): Rejection(
             "Policy document should not specify a principal", DOC_IAM_TROUBLESHOOT_POLICIES
@@ -512,6 +520,7 @@ _MALFORMED: Mapping[str, Rejection] = MappingProxyType(
         "trust": Rejection("MalformedPolicyDocument", DOC_GRAMMAR),
         "s3-bucket": Rejection("MalformedPolicy", DOC_S3_PUT_BUCKET_POLICY),
         "kms-key": Rejection("MalformedPolicyDocumentException", DOC_KMS_KEY_POLICIES),
+        "efs-file-system": Rejection("InvalidPolicyException", DOC_EFS_PUT_POLICY),
     }
 )
 REJECTIONS: Mapping[tuple[str, str], Rejection] = MappingProxyType(

@@ -256,6 +256,8 @@ def _principals(stmt: Statement, policy: Policy) -> Iterator[Found]:
         if problem is not None or not _principal_ok(entry):
             what = f"{entry.type_key} principal" if entry.type_key else "Principal"
             why = f": {problem}" if problem else ""
+            if not entry.type_key and entry.kind == "invalid":
+                why = ': a Principal written as a string can only be "*"; name an account or a role as {"AWS": ...}'
             yield "invalid-principal", f"{what} {shown} is not a valid principal{why}", entry.span
         elif (account := _placeholder(entry)) is not None:
             yield (

@@ -69,6 +69,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "PF6515", "identity-policy-rejected", "IAM refuses a permissions policy", "iam-trust-or-role", "error"
     ),
+    Rule(
+        "PF6516", "file-system-policy-rejected", "EFS refuses the file system policy", "iam-trust-or-role", "error"
+    ),
 )
 
 
@@ -167,7 +170,7 @@ def _replace_policy_fix(ctx: Context, principal: Resource, span: Any, arn: str, 
 # --- PF6504 - PF6507: what the storing service rejects -------------------------------------------------------------
 # The policy kinds whose problems AWS rejects at create time, and the check code of each; where each kind lives
 # (resource type, property) is read from preflight/data/policy_locations.json.
-_CODE_BY_KIND = {"trust": "PF6505", "kms-key": "PF6507", "s3-bucket": "PF6506"}
+_CODE_BY_KIND = {"trust": "PF6505", "kms-key": "PF6507", "s3-bucket": "PF6506", "efs-file-system": "PF6516"}
 
 
 def _policies() -> tuple[tuple[str, str, str], ...]:
@@ -222,10 +225,11 @@ def _policy(ws: Workspace, resource: Resource, kind: str, scenario: Any) -> Poli
         return ws.key_policy(resource, scenario)
     from preflight.policy.model import parse_policy
 
-    document = ws.document(resource.properties.get("PolicyDocument"), scenario)
+    location = location_of_kind(kind)
+    document = ws.document(resource.properties.get(location.property), scenario)
     return PolicySource(
-        parse_policy(document, kind="s3-bucket", name=resource.logical_id),
-        "bucket policy",
+        parse_policy(document, kind=kind, name=resource.logical_id),
+        location.what,
         (resource.logical_id,),
     )
 
@@ -422,8 +426,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         check_policy_validity,
-        ("PF6504", "PF6505", "PF6506", "PF6507"),
-        types=("AWS::IAM::Role", "AWS::KMS::Key", "AWS::S3::BucketPolicy"),
+        ("PF6504", "PF6505", "PF6506", "PF6507", "PF6516"),
+        types=("AWS::IAM::Role", "AWS::KMS::Key", "AWS::S3::BucketPolicy", "AWS::EFS::FileSystem"),
     ),
     Check(check_key_lockout, ("PF6503",), types=("AWS::KMS::Key",)),
     Check(check_identity_policy_validity, ("PF6515",), types=_IDENTITY_TYPES),
