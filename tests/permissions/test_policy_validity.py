@@ -27,8 +27,8 @@ def found(text, code):
 def test_an_empty_principal_list_is_refused_by_iam():
     """IAM: "The passed in policy has a statement with no principals!" (a list of accounts that came out empty)."""
     assert found(ROLE.format(principal="[]"), "PF6505") == [
-        (10, 15, "error", "MalformedPolicyDocument: missing Principal: the Principal names no principal (an "
-                         "empty list or mapping)")
+        (10, 15, "error", ("MalformedPolicyDocument: missing Principal: the Principal names no principal (an "
+                         "empty list or mapping)"))
     ]
 
 
@@ -63,8 +63,8 @@ def test_an_inline_role_policy_with_a_principal_is_refused():
                 Resource: '*'
 """
     assert found(text, "PF6515") == [
-        (17, 28, "error", "Policy document should not specify a principal: inline policy reader of Role: a "
-                          "permissions policy cannot name a Principal: it applies to the identity it is attached to")
+        (17, 28, "error", ("Policy document should not specify a principal: inline policy reader of Role: a "
+                          "permissions policy cannot name a Principal: it applies to the identity it is attached to"))
     ]
 
 
