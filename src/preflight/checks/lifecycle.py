@@ -90,6 +90,20 @@ def _passed(ctx: Context, stop: dt.date, tail: str) -> tuple[str | None, str]:
     return "warning", tail
 
 
+def _dated(ctx: Context, code: str, resource: Resource, prop: str, stop: dt.date, *, ahead: str, passed: str,
+           kept: str) -> Finding:
+    """A property whose value AWS stops creating on `stop`: advice while the day is ahead, then (with `passed`) a
+    warning that says what an older stack keeps, and an error once the day passed long ago. `ahead` and `passed`
+    are message templates with {decides} (and {tail})."""
+    day, decides = _judged(ctx)
+    if day < stop:
+        return ctx.finding(code, resource.prop_span(prop), ahead.format(decides=decides),
+                           resource=resource.logical_id, severity="info")
+    severity, tail = _passed(ctx, stop, kept)
+    return ctx.finding(code, resource.prop_span(prop), passed.format(tail=tail, decides=decides),
+                       resource=resource.logical_id, severity=severity, when=ctx.created(resource))
+
+
 def _string(ctx: Context, resource: Resource, name: str) -> str | None:
     if name not in resource.properties:
         return None
@@ -181,28 +195,14 @@ def check_canary_runtime(ctx: Context, resource: Resource) -> Iterator[Finding]:
     deprecated = lc.synthetics_runtime_deprecated(runtime) if runtime else None
     if runtime is None or deprecated is None:
         return
-    day, decides = _judged(ctx)
-    if day < deprecated:
-        yield ctx.finding(
-            "PF4031",
-            resource.prop_span("RuntimeVersion"),
-            f"CloudWatch Synthetics deprecates {runtime} on {deprecated}: from that day creating a canary with it "
-            f"fails ({decides}); use a current syn-nodejs-* or syn-python-* runtime",
-            resource=resource.logical_id,
-            severity="info",
-        )
-        return
-    severity, tail = _passed(
-        ctx, deprecated, "; a canary created before then keeps running and updates that leave it unchanged pass"
-    )
-    yield ctx.finding(
-        "PF4031",
-        resource.prop_span("RuntimeVersion"),
-        f"RuntimeVersion {runtime} is deprecated since {deprecated}: CloudWatch Synthetics creates no canary with a "
-        f"deprecated runtime{tail} ({decides}); use a current syn-nodejs-* or syn-python-* runtime",
-        resource=resource.logical_id,
-        severity=severity,
-        when=ctx.created(resource),
+    use = "use a current syn-nodejs-* or syn-python-* runtime"
+    yield _dated(
+        ctx, "PF4031", resource, "RuntimeVersion", deprecated,
+        ahead=f"CloudWatch Synthetics deprecates {runtime} on {deprecated}: from that day creating a canary with it "
+        f"fails ({{decides}}); {use}",
+        passed=f"RuntimeVersion {runtime} is deprecated since {deprecated}: CloudWatch Synthetics creates no canary "
+        f"with a deprecated runtime{{tail}} ({{decides}}); {use}",
+        kept="; a canary created before then keeps running and updates that leave it unchanged pass",
     )
 
 
@@ -418,30 +418,15 @@ def check_dated_engine_version(ctx: Context, resource: Resource) -> Iterator[Fin
     dated = lc.dated_engine_version(resource.type, version) if version else None
     if version is None or dated is None:
         return
-    day, decides = _judged(ctx)
     stop, word = dated.no_create_from, ("on" if dated.exact else "no later than")
-    if day < stop:
-        yield ctx.finding(
-            "PF4034",
-            resource.prop_span("EngineVersion"),
-            f"The {dated.service} stops creating EngineVersion {version} {word} {stop} ({decides}); "
-            f"choose a newer version before then",
-            resource=resource.logical_id,
-            severity="info",
-        )
-        return
-    severity, tail = _passed(
-        ctx, stop, "; a resource created before then keeps it until AWS upgrades it, and an update that leaves it "
-        "unchanged passes"
-    )
-    yield ctx.finding(
-        "PF4034",
-        resource.prop_span("EngineVersion"),
-        f"EngineVersion {version} can no longer be created: the {dated.service} stopped creating it {word} {stop}"
-        f"{tail} ({decides}); use a current version",
-        resource=resource.logical_id,
-        severity=severity,
-        when=ctx.created(resource),
+    yield _dated(
+        ctx, "PF4034", resource, "EngineVersion", stop,
+        ahead=f"The {dated.service} stops creating EngineVersion {version} {word} {stop} ({{decides}}); choose a "
+        f"newer version before then",
+        passed=f"EngineVersion {version} can no longer be created: the {dated.service} stopped creating it {word} "
+        f"{stop}{{tail}} ({{decides}}); use a current version",
+        kept="; a resource created before then keeps it until AWS upgrades it, and an update that leaves it "
+        "unchanged passes",
     )
 
 
