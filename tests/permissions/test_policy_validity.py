@@ -79,3 +79,39 @@ def test_a_valid_inline_policy_is_not_reported():
                 Resource: '*'
 """
     assert found(text, "PF6515") == []
+
+
+NOTIFIED_QUEUE = """\
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: alias/aws/sqs
+  QueuePolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Queue]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: s3.amazonaws.com}
+            Action: sqs:SendMessage
+            Resource: !GetAtt Queue.Arn
+  Bucket:
+    Type: AWS::S3::Bucket
+    DependsOn: QueuePolicy
+    Properties:
+      NotificationConfiguration:
+        QueueConfigurations:
+          - Event: s3:ObjectCreated:*
+            Queue: !GetAtt Queue.Arn
+"""
+
+
+def test_s3_notifications_to_a_queue_with_an_aws_managed_key_fail_the_create():
+    """S3 tests the destination when the notification configuration is put: the AWS managed key cannot let S3 use
+    it, so the create fails (an error, phase deploy), unlike alarms, whose deliveries fail after deployment."""
+    [finding] = [f for f in run(NOTIFIED_QUEUE) if f.code == "PF6106"]
+    assert (finding.severity, finding.phase) == ("error", None)
+    assert finding.message.startswith("Unable to validate the following destination configurations")
+    assert "Queue is encrypted with the AWS managed key alias/aws/sqs" in finding.message

@@ -772,7 +772,7 @@ def report(
         notes=notes,
         when=verdict.only_when or None,
         explanation=explained,
-        phase="runtime" if run.spec.timing == "runtime" else None,  # deploys, then the service's request is denied
+        phase="runtime" if run.spec.timing == "runtime" else "deploy",  # deploys, then the service's request is denied
     )
 
 

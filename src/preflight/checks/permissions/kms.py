@@ -23,6 +23,7 @@ from preflight.services.replay import (
     Actor,
     Workspace,
     as_text,
+    bind,
     bucket_encryption,
     is_kms_algorithm,
     replay,
@@ -275,10 +276,13 @@ def _destination_key(
     span = source.prop_span(path[0])
     value = ws.resolve(destination.properties.get("KmsMasterKeyId"))
     if isinstance(value, str) and value.startswith("alias/aws/"):
+        # a service that tests the destination when the resource is created (S3 notifications) fails the create
+        checked = any(r.timing == "create" for r in facts.requests) and facts.error
+        lead = render(bind(facts.error, {})) if checked else f"after deployment, {facts.symptom or facts.title}"
         message = (
-            f"after deployment, {facts.symptom or facts.title}: {destination.logical_id} is encrypted with the "
-            f"AWS managed key {value}, whose key policy cannot be changed to let "
-            f"{facts.principal.service} use it{_also(others)}. Use a customer managed key that allows it"
+            f"{lead}: {destination.logical_id} is encrypted with the AWS managed key {value}, whose key policy "
+            f"cannot be changed to let {facts.principal.service} use it{_also(others)}. Use a customer managed "
+            f"key that allows it"
         )
         yield ctx.finding(
             "PF6106",
@@ -287,6 +291,9 @@ def _destination_key(
             resource=source.logical_id,
             related=[destination.logical_id, *others],
             notes=facts.docs,
+            severity="error" if checked else None,
+            phase="deploy" if checked else None,
+            when=[s for s in ctx.created(source) if ctx.resolver.active(destination, s)],
         )
         return
     for key in ws.referenced(destination, "KmsMasterKeyId", types=_KEY):
