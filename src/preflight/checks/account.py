@@ -173,7 +173,7 @@ def _overwrite_finding(ctx: Context, resource: Resource, info: data.SingletonInf
     )
     when = None
     if resource.condition is not None:  # name the scenarios that create it (issue 13, class 4)
-        when = [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)] or None
+        when = ctx.created(resource) or None
     return ctx.finding("PF5002", resource.key_span, message, resource=resource.logical_id, when=when)
 
 

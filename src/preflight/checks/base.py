@@ -116,10 +116,11 @@ class Context:
 
         return self.resolver.resolve(node, scenario or DEFAULT)
 
-    def created(self, resource: Resource) -> list[Scenario]:
-        """The condition scenarios that create `resource`: a problem of the resource shows only in those (pass
-        them as `when` to `finding`)."""
-        return [s for s in self.resolver.scenarios.scenarios if self.resolver.active(resource, s)]
+    def created(self, *resources: Resource) -> list[Scenario]:
+        """The condition scenarios that create every one of `resources`: a problem of them shows only in those
+        (pass them as `when` to `finding`)."""
+        active = self.resolver.active
+        return [s for s in self.resolver.scenarios.scenarios if all(active(r, s) for r in resources)]
 
     def values(self, node: Any) -> list[tuple[Any, Any]]:
         """(scenario, value) for each distinct value of `node` across condition scenarios."""

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from preflight.checks.base import Check, Context, Rule
+from preflight.checks.values import judged, long_retired
 from preflight.data import lifecycle as lc
 from preflight.data.errors import format_error
 from preflight.findings import Finding
@@ -70,22 +71,11 @@ RULES = (
     ),
 )
 
-# Same window as checks/values.py _LONG_RETIRED: within it, the template may be an update of an older stack.
-_LONG_PASSED = dt.timedelta(days=548)
-_DECIDES = "the date decides: judged for {day}"
-
-
-def _judged(ctx: Context) -> tuple[dt.date, str]:
-    day = ctx.pins.day()
-    if ctx.pins.date:
-        return day, _DECIDES.format(day=day)
-    return day, _DECIDES.format(day="today (pin another day with --date)")
-
-
 def _passed(ctx: Context, stop: dt.date, tail: str) -> tuple[str | None, str]:
-    """(severity, tail) once a create-blocking date has passed: the rule's error when it passed long ago, else a
-    warning with `tail`, what a stack created before then keeps."""
-    if ctx.pins.day() - stop >= _LONG_PASSED:
+    """(severity, tail) once a create-blocking date has passed: the rule's error when it passed long ago (the window
+    of checks/values.py: within it, the template may be an update of an older stack), else a warning with `tail`,
+    what a stack created before then keeps."""
+    if long_retired(stop, ctx.pins.day()):
         return None, ""
     return "warning", tail
 
@@ -95,7 +85,7 @@ def _dated(ctx: Context, code: str, resource: Resource, prop: str, stop: dt.date
     """A property whose value AWS stops creating on `stop`: advice while the day is ahead, then (with `passed`) a
     warning that says what an older stack keeps, and an error once the day passed long ago. `ahead` and `passed`
     are message templates with {decides} (and {tail})."""
-    day, decides = _judged(ctx)
+    day, decides = judged(ctx)
     if day < stop:
         return ctx.finding(code, resource.prop_span(prop), ahead.format(decides=decides),
                            resource=resource.logical_id, severity="info")
@@ -115,7 +105,7 @@ def _string(ctx: Context, resource: Resource, name: str) -> str | None:
 
 
 def check_service_end(ctx: Context) -> Iterator[Finding]:
-    day, decides = _judged(ctx)
+    day, decides = judged(ctx)
     covered: dict[lc.ServiceEnd, list[Resource]] = {}
     for resource in ctx.template.resources.values():
         for end in lc.ends_for(resource.type):
@@ -219,7 +209,7 @@ def check_automation_script_runtime(ctx: Context, resource: Resource) -> Iterato
             return  # a YAML string: not read here (see the doc page's Limitations)
     steps = content.get("mainSteps") if isinstance(content, dict) else None
     raw_steps = raw.get("mainSteps") if isinstance(raw, dict) else None
-    day, decides = _judged(ctx)
+    day, decides = judged(ctx)
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         inputs = step.get("inputs") if isinstance(step, dict) else None
         runtime = inputs.get("Runtime") if isinstance(inputs, dict) else None

@@ -691,7 +691,7 @@ def _keys(ctx: Context, resource: Resource) -> dict[Scenario, tuple[tuple[Any, .
         return {}
     if data.singleton(resource.type) is not None:
         return {}  # one per account whatever the name: PF5001 reports two of them
-    active = [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
+    active = ctx.created(resource)
     if not active:
         return {}
     scope = names_data.name_parent(resource.type)
@@ -827,7 +827,7 @@ def _fixed_global_name(ctx: Context, resource: Resource) -> Iterator[Finding]:
     )
     when = None
     if resource.condition is not None:  # an account-state finding names the scenarios that create the resource
-        when = [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
+        when = ctx.created(resource)
         if not when:
             return
     yield ctx.finding("PF3005", resource.prop_span(prop), message, resource=resource.logical_id, when=when)

@@ -612,7 +612,7 @@ def _log_group_finding(ctx: Context, group: Resource, function: Resource, invoke
         severity="error" if forced else None,
         fix=depends_on_fix(ctx, invoker, [group.logical_id]),
         notes=["AWS documentation: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"],
-        when=[s for s in ctx.created(group) if ctx.resolver.active(invoker, s)],
+        when=ctx.created(group, invoker),
     )
 
 

@@ -78,7 +78,7 @@ def check_schema_values(ctx: Context) -> Iterator[Finding]:
 
 
 def _resource(ctx: Context, resource: Resource, tree: dict[str, Any]) -> Iterator[Finding]:
-    active = [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
+    active = ctx.created(resource)
     if not active:
         return
     walker = _Walker(ctx, resource, _owned_elsewhere(resource))

@@ -231,8 +231,16 @@ def _ref_target(node: Any) -> str | None:
     return None
 
 
-def _long_retired(since: dt.date | None, snapshot: dt.date) -> bool:
+def long_retired(since: dt.date | None, snapshot: dt.date) -> bool:
+    """Whether a create-blocking date passed so long before `snapshot` that the template can only be creating."""
     return since is not None and snapshot - since >= _LONG_RETIRED
+
+
+def judged(ctx: Context) -> tuple[dt.date, str]:
+    """The day a dated answer is judged for (--date, else today) and how messages say that the date decides."""
+    day = ctx.pins.day()
+    shown = str(day) if ctx.pins.date else "today (pin another day with --date)"
+    return day, f"the date decides: judged for {shown}"
 
 
 # ------------------------------------------------------------------------------------------------ PF4001
@@ -285,7 +293,7 @@ def _engine_finding(engine: str, version: str, status: str, known: _Versions) ->
     if status == "deprecated":
         retired = vd.engine_retirement(engine, version)
         when = retired.not_creatable_from if retired else None
-        if _long_retired(when, snapshot):
+        if long_retired(when, snapshot):
             word = "on" if retired and retired.exact else "no later than"
             return "error", (
                 f"{cannot}: AWS stopped creating {engine} {version} {word} {when} (version list of "
@@ -319,21 +327,20 @@ def _notice_finding(ctx: Context, engine: str, version: str, known: _Versions) -
     """A version the version list still offers but an AWS notice (values_engine_retirements.json) names as not
     creatable from a date that the day judged (--date, else today) has reached: the list lags the notice."""
     retired = vd.engine_retirement(engine, version)
-    day = ctx.pins.day()
+    day, decides = judged(ctx)
     if retired is None or not retired.exact or day < retired.not_creatable_from:
         return None
     when, snapshot = retired.not_creatable_from, facts.engine_versions_retrieved()
-    judged = f"judged for {day}" if ctx.pins.date else "judged for today (pin another day with --date)"
     cannot = format_error("rds-engine-version", Version=version, Engine=engine)
     older = (
         ""
-        if _long_retired(when, day)
+        if long_retired(when, day)
         else "; a stack created before then keeps its database and updates that leave EngineVersion unchanged succeed"
     )
     severity = "error" if older == "" else "warning"
     return severity, (
         f"{cannot}: AWS stopped creating {engine} {version} on {when} (AWS's notice; the version list of {snapshot} "
-        f"still offers it){older} (the date decides: {judged}); {_suggestion(version, known.available)}"
+        f"still offers it){older} ({decides}); {_suggestion(version, known.available)}"
     )
 
 
@@ -445,7 +452,7 @@ def _runtime_message(runtime: str) -> tuple[str, str] | None:
             f"{use}"
         )
     error = format_error("lambda-runtime-retired", Runtime=runtime)
-    if _long_retired(info.create_block, snapshot):
+    if long_retired(info.create_block, snapshot):
         return "error", f"{error} (creation blocked since {info.create_block}); {use}"
     return "warning", (
         f"Runtime {runtime} can no longer be used to create functions since {info.create_block} "

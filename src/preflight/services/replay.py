@@ -134,10 +134,7 @@ class Workspace:
 
     def scenarios(self, *resources: Resource) -> list[Scenario]:
         """Condition scenarios in which all ``resources`` exist (at most MAX_SCENARIOS)."""
-        out = [
-            s for s in self.resolver.scenarios.scenarios if all(self.resolver.active(r, s) for r in resources)
-        ]
-        return out[:MAX_SCENARIOS]
+        return self.ctx.created(*resources)[:MAX_SCENARIOS]
 
     # ---------------------------------------------------------------- policies
     def key_policy(self, key: Resource, scenario: Scenario = DEFAULT) -> PolicySource:

@@ -293,7 +293,7 @@ def _destination_key(
             notes=facts.docs,
             severity="error" if checked else None,
             phase="deploy" if checked else None,
-            when=[s for s in ctx.created(source) if ctx.resolver.active(destination, s)],
+            when=ctx.created(source, destination),
         )
         return
     for key in ws.referenced(destination, "KmsMasterKeyId", types=_KEY):

@@ -181,7 +181,7 @@ def _service(ctx: Context, site: _Site, entry: PrincipalEntry, classified: str) 
             f"{_SERVICE[site.kind]} refuses the policy; check the service's documentation for its principal",
             resource=owner,
             notes=(facts.DOC_PRINCIPAL + "#principal-services",),
-            when=_when(ctx, site.resource),
+            when=ctx.created(site.resource),
         )
         return
     error = format_error(_ERROR_VARIANT[site.kind], Type="SERVICE", Principal=name)
@@ -198,7 +198,7 @@ def _service(ctx: Context, site: _Site, entry: PrincipalEntry, classified: str) 
         resource=owner,
         notes=notes,
         severity=severity,
-        when=_when(ctx, site.resource),
+        when=ctx.created(site.resource),
     )
 
 
@@ -314,7 +314,7 @@ def _service_linked(ctx: Context, site: _Site, entry: PrincipalEntry) -> Iterato
         message,
         resource=owner.logical_id,
         notes=("https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html",),
-        when=_when(ctx, owner),
+        when=ctx.created(owner),
     )
 
 
@@ -335,7 +335,7 @@ def _created_later(ctx: Context, site: _Site, entry: PrincipalEntry, created: Re
             message,
             resource=owner.logical_id,
             notes=(facts.DOC_PRINCIPAL + "#principal-roles",),
-            when=_when(ctx, owner),
+            when=ctx.created(owner),
         )
         return
     if not ctx.graph.depends(owner.logical_id, created.logical_id):
@@ -399,7 +399,7 @@ def _outside(ctx: Context, site: _Site, entry: PrincipalEntry, named: _Named, ow
         message,
         resource=owner.logical_id,
         notes=(facts.DOC_PRINCIPAL + "#principal-roles",),
-        when=_when(ctx, owner),
+        when=ctx.created(owner),
     )
 
 
@@ -416,9 +416,6 @@ def _references_template(ctx: Context, value: Any) -> bool:
     return False
 
 
-def _when(ctx: Context, resource: Resource) -> list[Any]:
-    """The scenarios in which the resource exists: a problem of a conditional resource depends on them."""
-    return [s for s in ctx.resolver.scenarios.scenarios if ctx.resolver.active(resource, s)]
 
 
 def _not_an_account(account: Any) -> bool:
