@@ -52,7 +52,7 @@ def _created_with(ctx: Any, resource: Any, target: str) -> None:
     from preflight.checks.base import describe_scenarios
 
     everywhere = ctx.resolver.scenarios.scenarios
-    missing = [s for s in everywhere if ctx.resolver.active(resource, s) and not ctx.resolver.active(other, s)]
+    missing = [s for s in ctx.created(resource) if not ctx.resolver.active(other, s)]
     if missing:
         raise CannotEdit(f"{target} is not created in every case that creates {resource.logical_id} "
                          f"({describe_scenarios(missing, everywhere)[0]}), and DependsOn cannot be conditional: give "

@@ -18,7 +18,6 @@ from preflight.fix.explain import Decided
 _URL = re.compile(r"https?://\S+[^\s.,;)]")
 _REFS = re.compile(r"!Ref\s+([A-Za-z0-9]+)|!GetAtt\s+([A-Za-z0-9]+)|\$\{([A-Za-z0-9]+)[.}]|"
                    r"\"Ref\"\s*:\s*\"([A-Za-z0-9]+)\"|\"Fn::GetAtt\"\s*:\s*\[\s*\"([A-Za-z0-9]+)\"")
-_SID = re.compile(r"""["']?Sid["']?\s*:\s*["']?([A-Za-z0-9_-]+)""")
 _CONDITION_KEYS = re.compile(r"\b(aws:Source(?:Arn|Account|OrgID)|kms:EncryptionContext:[\w:/-]+|kms:ViaService|"
                              r"kms:CallerAccount|s3:x-amz-acl|aws:SecureTransport)\b")
 
@@ -197,9 +196,7 @@ def _resolves(results: Sequence[FixResult], decided: Sequence[Sequence[Decided |
             verified = ("; no new access (verifier)" if result.access is not None else
                         "; no-new-access not verified (verifier not available)")
             changes = f.fix.changes if f.fix is not None else ()
-            sids = _SID.findall("\n".join(fix.inserted))
-            added = f" The edit: {'; '.join(changes)}." if changes else \
-                f" The edit adds statement(s) {', '.join(repr(s) for s in sids)}." if sids else ""
+            added = f" The edit: {'; '.join(changes)}." if changes else ""  # fix/policy.py says each statement
             lead = "Re-checked:" if verdict is not None else "After: re-checked,"
             out.append(f"  {lead} {fix.code} is no longer reported for {f.resource or 'the template'} "
                        f"and no other finding appeared{verified}.{added}")
