@@ -38,7 +38,7 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
     from preflight.api import check_text, read_template
     from preflight.errors import PreflightError
     from preflight.fix.access import new_access
-    from preflight.fix.engine import finding_key, fix_text, kept_outside
+    from preflight.fix.engine import finding_key, fix_text, is_precondition, kept_outside
 
     stats: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -67,11 +67,10 @@ def measure(paths: list[str], label: str) -> dict[str, Any]:
         stats["removed"] += sum(max(0, n - after[k]) for k, n in fixable.items())
         # an account-phase warning on a resource a fix is about is the fix's stated precondition (fix/engine.py
         # _findings_problem: a service-linked role the account must have), counted apart from new findings
-        concerned = {n for a in result.applied for n in (a.finding.resource, *a.finding.related) if n}
+        fixed = [a.finding for a in result.applied]
         added = Counter((f.code, f.resource) for f in result.findings) - \
             Counter((f.code, f.resource) for f in before)
-        preconditions = {(f.code, f.resource) for f in result.findings
-                         if f.phase == "account" and f.resource in concerned}
+        preconditions = {(f.code, f.resource) for f in result.findings if is_precondition(f, fixed)}
         stats["preconditions"] += sum(n for k, n in added.items() if k in preconditions)
         stats["new_findings"] += sum(n for k, n in added.items() if k not in preconditions)
         stats["messages_changed"] += sum((after - Counter(finding_key(f) for f in before)).values())

@@ -507,14 +507,21 @@ def _findings_problem(before: list[Finding], after: list[Finding], chosen: list[
     # A warning of phase "account" on a resource the fix is about names a fact about the account that the fix
     # cannot change, not a failure the edit causes: the documented fix of PF6103 names Auto Scaling's
     # service-linked role, which a new account lacks (PF6512). It stays in the findings left, and is said.
-    concerned = {name for c in chosen for name in (c.finding.resource, *c.finding.related) if name}
-    added = Counter(_owner(f) for f in after if not (f.phase == "account" and f.resource in concerned)) - \
-        Counter(_owner(f) for f in before)
+    fixed = [c.finding for c in chosen]
+    added = Counter(_owner(f) for f in after if not is_precondition(f, fixed)) - Counter(_owner(f) for f in before)
     if added:
         new = [f for f in after if added[_owner(f)] > 0 and finding_key(f) not in old]
         more = f" (and {sum(added.values()) - 1} more)" if sum(added.values()) > 1 else ""
         return f"the edit introduces a new finding: {describe((new or after)[0])}{more}"
     return None
+
+
+def is_precondition(finding: Finding, fixed: Iterable[Finding]) -> bool:
+    """An account-phase warning on a resource that one of the `fixed` findings is about: a fact about the account
+    the fix brings with it (a service-linked role its documented statement names), not a failure it causes."""
+    return finding.phase == "account" and any(
+        finding.resource in (f.resource, *f.related) for f in fixed if finding.resource
+    )
 
 
 def _owner(finding: Finding) -> tuple[str, str]:
